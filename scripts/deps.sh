@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package splitsecond needs to build, test and run its lab.
+# Idempotent; run as root on Debian 12.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  # toolchain
+  cmake g++ make pkg-config clang-format clang-tidy
+  # libraries
+  libmnl-dev libpcap-dev libnftables-dev libtomlplusplus-dev libcli11-dev
+  nlohmann-json3-dev libfmt-dev libboost-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev
+  libgnutls28-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # the real programs the lab runs
+  iproute2 nftables wireguard-go wireguard-tools openvpn dnsmasq-base dnsdist
+  openssh-server openssh-client mosh curl locales tshark
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "splitsecond: installing ${missing[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,32 @@
+// splitsecond: thin CLI. Parses, calls into the library, prints; errors are caught once here.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "model/errors.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"splitsecond: what happens in the split second after a VPN disconnects"};
+  app.set_version_flag("--version", std::string("splitsecond ") + SPLITSECOND_VERSION);
+  app.require_subcommand(1);
+  ss::cli::add_lab_commands(app);
+  ss::cli::add_storm_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(ss::Exit::usage);
+  } catch (const ss::UsageError& e) {
+    fmt::print(stderr, "splitsecond: {}\n", e.what());
+    return static_cast<int>(ss::Exit::usage);
+  } catch (const ss::EnvironmentError& e) {
+    fmt::print(stderr, "splitsecond: cannot run here: {}\n", e.what());
+    return static_cast<int>(ss::Exit::environment);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "splitsecond: internal error: {}\n", e.what());
+    return static_cast<int>(ss::Exit::internal);
+  }
+  return 0;
+}
