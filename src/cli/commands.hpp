@@ -4,7 +4,14 @@
 
 namespace ss::cli {
 
-void add_lab_commands(CLI::App& app);    // run, scenarios, cleanup, agent (lab_cmd.cpp)
+void add_lab_commands(CLI::App& app);    // run, scenarios, cleanup (lab_cmd.cpp)
 void add_storm_commands(CLI::App& app);  // storm sim, storm real (storm_cmd.cpp)
+
+// `splitsecond agent ...`: hidden subcommands the lab starts inside its namespaces. Each
+// agent is one process with one event loop; it prints one JSON object per line on stdout
+// (see docs/agents.md) and exits when its duration ends or it is signalled.
+void add_tcp_agents(CLI::App& agent);   // tcp-client, tcp-server, dns-client (agent_tcp.cpp)
+void add_quic_agents(CLI::App& agent);  // quic-client, quic-server (agent_quic.cpp)
+void add_app_agents(CLI::App& agent);   // ws-client, ws-server, http-ipseen, doh-client (agent_app.cpp)
 
 }  // namespace ss::cli
