@@ -1,7 +1,54 @@
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "model/duration.hpp"
+#include "model/errors.hpp"
+#include "probes/tcp_probe.hpp"
 
 namespace ss::cli {
+namespace {
 
-void add_tcp_agents(CLI::App& /*agent*/) {}
+Micros duration_option(const std::string& text, const char* option) {
+  auto d = parse_duration(text);
+  if (!d || d->count() == 0) throw UsageError(fmt::format("{}: '{}' is not a duration such as 100ms or 3s", option, text));
+  return *d;
+}
+
+}  // namespace
+
+void add_tcp_agents(CLI::App& agent) {
+  struct Opts {
+    std::string server, listen, interval = "100ms", duration = "30s", name = "whoami.splitsecond.test";
+  };
+  auto o = std::make_shared<Opts>();
+
+  auto* client = agent.add_subcommand("tcp-client", "TCP probe client: a numbered line every interval");
+  client->add_option("--server", o->server, "IP:PORT")->required();
+  client->add_option("--interval", o->interval);
+  client->add_option("--duration", o->duration);
+  client->callback([o] {
+    probes::TcpClientOptions t;
+    t.server = probes::Endpoint::parse(o->server, "--server");
+    t.interval = duration_option(o->interval, "--interval");
+    t.duration = duration_option(o->duration, "--duration");
+    std::exit(probes::run_tcp_client(t));
+  });
+
+  auto* server = agent.add_subcommand("tcp-server", "TCP echo server for the TCP probe");
+  server->add_option("--listen", o->listen, "IP:PORT")->required();
+  server->callback([o] { std::exit(probes::run_tcp_server(probes::Endpoint::parse(o->listen, "--listen"))); });
+
+  auto* dns = agent.add_subcommand("dns-client", "DNS probe: TXT lookups through the system resolver");
+  dns->add_option("--name", o->name);
+  dns->add_option("--interval", o->interval);
+  dns->add_option("--duration", o->duration);
+  dns->callback([o] {
+    probes::DnsClientOptions d;
+    d.name = o->name;
+    d.interval = duration_option(o->interval, "--interval");
+    d.duration = duration_option(o->duration, "--duration");
+    std::exit(probes::run_dns_client(d));
+  });
+}
 
 }  // namespace ss::cli

@@ -1,9 +1,87 @@
+#include <fmt/format.h>
+
+#include <fstream>
+
 #include "cli/commands.hpp"
+#include "lab/experiment.hpp"
+#include "lab/ledger.hpp"
+#include "model/errors.hpp"
+#include "model/scenario.hpp"
+#include "report/timeline.hpp"
 
 namespace ss::cli {
+namespace {
+
+struct RunArgs {
+  std::string scenario = "disconnect";
+  std::string json_path, pcap_path, window;
+  bool verbose = false;
+};
+
+// Checks that an output file can be written before anything is built.
+void check_writable(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  std::ofstream f(path, std::ios::app);
+  if (!f) throw UsageError(fmt::format("{} {}: cannot write there", option, path));
+}
+
+void run(const RunArgs& a) {
+  Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
+  lab::RunOptions o;
+  o.pcap_path = a.pcap_path;
+  o.verbose = a.verbose;
+  if (!a.window.empty()) {
+    auto w = parse_duration(a.window);
+    if (!w || *w < Micros(100'000) || *w > Micros(60'000'000))
+      throw UsageError(fmt::format("--window {}: expected a duration from 100ms to 60s, e.g. 3s", a.window));
+    o.window = *w;
+  }
+  check_writable(a.json_path, "--json");
+  check_writable(a.pcap_path, "--pcap");
+  lab::preflight(s);
+  RunRecord r = lab::run_experiment(s, o);
+  fmt::print("{}", report::render_run(r));
+  if (!a.json_path.empty()) {
+    std::ofstream f(a.json_path, std::ios::trunc);
+    f << to_json(r).dump(2) << '\n';
+    if (!f) throw std::runtime_error("could not write " + a.json_path);
+  }
+}
+
+}  // namespace
 
 void add_lab_commands(CLI::App& app) {
-  app.add_subcommand("run", "build the lab, disconnect the VPN, record the split second");
+  auto args = std::make_shared<RunArgs>();
+  auto* run_cmd = app.add_subcommand("run", "build the lab, disconnect the VPN, record the split second");
+  run_cmd->add_option("scenario", args->scenario, "a built-in scenario (see `splitsecond scenarios`) or a TOML file")
+      ->capture_default_str();
+  run_cmd->add_option("--json", args->json_path, "write the record (schema splitsecond.run/1) to FILE");
+  run_cmd->add_option("--pcap", args->pcap_path, "keep the capture of the client's physical interface (pcap, ns timestamps)");
+  run_cmd->add_option("--window", args->window, "observation window after the disconnect (default: the scenario's, 3s)");
+  run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
+  run_cmd->callback([args] {
+    try {
+      run(*args);
+    } catch (const lab::Interrupted& e) {
+      fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
+      std::exit(130);
+    }
+  });
+
+  auto* list = app.add_subcommand("scenarios", "list the built-in scenarios");
+  list->callback([] {
+    for (const auto& [name, summary] : builtin_scenarios()) fmt::print("{:<12} {}\n", name, summary);
+  });
+
+  auto prefixes = std::make_shared<std::vector<std::string>>();
+  auto* cleanup = app.add_subcommand("cleanup", "remove what killed runs left behind (namespaces, processes, files)");
+  cleanup->add_option("prefix", *prefixes, "run prefixes (ss-xxxxxx); default: every run whose process is gone");
+  cleanup->callback([prefixes] {
+    if (::geteuid() != 0) throw EnvironmentError("cleanup removes namespaces and needs root");
+    auto lines = lab::cleanup_leftovers(*prefixes);
+    for (const auto& l : lines) fmt::print("{}\n", l);
+    if (lines.empty()) fmt::print("nothing to clean up\n");
+  });
 }
 
 }  // namespace ss::cli

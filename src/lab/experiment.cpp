@@ -1,0 +1,323 @@
+#include "lab/experiment.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "lab/vpn.hpp"
+#include "model/errors.hpp"
+#include "model/fate.hpp"
+#include "model/packet.hpp"
+#include "observe/capture.hpp"
+#include "observe/resolv_watch.hpp"
+#include "observe/rtnl.hpp"
+#include "sys/event_loop.hpp"
+#include "sys/syserror.hpp"
+
+namespace ss::lab {
+namespace {
+
+constexpr int kTcpPort = 7001;
+
+std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe"); }
+
+double ms(int64_t a_ns, int64_t b_ns) { return static_cast<double>(b_ns - a_ns) / 1e6; }
+
+// SIGINT/SIGTERM/SIGHUP are blocked for the run and read from a signalfd, so that an
+// interruption at any point ends in the same orderly teardown.
+class Signals {
+ public:
+  Signals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    ::sigprocmask(SIG_BLOCK, &set_, &old_);
+    fd_.reset(::signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC));
+  }
+  ~Signals() {
+    fd_.reset();
+    // Whatever arrived is handled (we tear down, then report): do not let it kill us now.
+    timespec zero{};
+    while (::sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+  }
+  int fd() const { return fd_.get(); }
+  void check() {
+    signalfd_siginfo si{};
+    if (::read(fd_.get(), &si, sizeof si) == sizeof si) throw Interrupted(fmt::format("interrupted by signal {}", si.ssi_signo));
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  sys::Fd fd_;
+};
+
+// An agent's stdout, read line by line into JSON.
+struct AgentStream {
+  std::string name;
+  sys::Child* child = nullptr;
+  std::string partial;
+  AgentLines lines;
+  void read() {
+    char buf[16384];
+    for (;;) {
+      ssize_t n = ::read(child->stdout_fd(), buf, sizeof buf);
+      if (n <= 0) return;
+      partial.append(buf, static_cast<size_t>(n));
+      for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n')) {
+        auto j = nlohmann::json::parse(partial.substr(0, nl), nullptr, false);
+        partial.erase(0, nl + 1);
+        if (!j.is_discarded() && j.contains("t_ns")) lines.push_back(std::move(j));
+      }
+    }
+  }
+  bool has(const char* kind) const {
+    for (const auto& l : lines)
+      if (l.value("kind", "") == kind) return true;
+    return false;
+  }
+};
+
+struct Packet {
+  int64_t mono_ns;
+  PacketInfo info;
+  PacketClass cls;
+  bool outgoing;
+};
+
+class Experiment {
+ public:
+  Experiment(const Scenario& s, const RunOptions& o) : s_(s), o_(o), window_(o.window.value_or(s.window)) {}
+
+  RunRecord run() {
+    RunRecord r;
+    r.scenario = s_.name;
+    r.disconnect = s_.disconnect == DisconnectMode::clean ? "clean" : "crash";
+    r.window_ms = static_cast<double>(window_.count()) / 1000.0;
+    {
+      Lab lab(new_run_prefix());
+      lab_ = &lab;
+      int64_t t = sys::mono_ns();
+      phase("building the lab");
+      lab.apply(plan_topology(s_, lab.names()));
+      start_resolver(lab, lab.names().home, ip_of(s_.topology.home_lan_ip4), "home-resolver",
+                     ip_of(s_.topology.server_ip4));
+      r.timings.lab_up_ms = ms(t, sys::mono_ns());
+      signals_.check();
+
+      phase("connecting the VPN");
+      t = sys::mono_ns();
+      auto vpn = make_wireguard(lab, s_);
+      vpn->connect();
+      r.timings.vpn_up_ms = ms(t, sys::mono_ns());
+      r.vpn = vpn->info();
+      signals_.check();
+
+      phase("starting probes");
+      start_agents();
+      record(*vpn);
+      r.notes = vpn->notes();
+
+      phase("tearing down");
+      t = sys::mono_ns();
+      for (auto& a : agents_) a.child->stop(std::chrono::milliseconds(500)), a.read();
+      for (const auto& problem : lab.teardown()) r.notes.push_back("teardown: " + problem);
+      r.timings.teardown_ms = ms(t, sys::mono_ns());
+      lab_ = nullptr;
+    }
+    build_record(r);
+    return r;
+  }
+
+ private:
+  void phase(const char* what) {
+    if (o_.verbose) fmt::print(stderr, "splitsecond: {}\n", what);
+  }
+
+  AgentStream& start_agent(const std::string& ns, const std::string& label, std::vector<std::string> args) {
+    args.insert(args.begin(), {self_exe(), "agent"});
+    AgentStream a;
+    a.name = label;
+    a.child = &lab_->spawn(ns, label, std::move(args), true);
+    agents_.push_back(std::move(a));
+    return agents_.back();
+  }
+
+  void wait_ready(std::vector<size_t> which, std::chrono::milliseconds limit) {
+    const int64_t deadline = sys::mono_ns() + limit.count() * 1'000'000;
+    for (size_t i : which) {
+      auto& a = agents_[i];
+      while (!a.has("ready") && !a.has("setup_failed") && sys::mono_ns() < deadline) {
+        signals_.check();
+        pollfd p{a.child->stdout_fd(), POLLIN, 0};
+        ::poll(&p, 1, 10);
+        a.read();
+        if (!a.child->running()) break;
+      }
+    }
+  }
+
+  void start_agents() {
+    agents_.reserve(8);
+    const auto& n = lab_->names();
+    const std::string server = fmt::format("{}:{}", ip_of(s_.topology.server_ip4), kTcpPort);
+    const std::string run_for = format_duration(s_.before + window_ + Micros(5'000'000));
+    start_agent(n.server, "tcp-server", {"tcp-server", "--listen", server});
+    wait_ready({0}, std::chrono::milliseconds(3000));
+    std::vector<size_t> clients;
+    for (const auto& p : s_.probes) {
+      if (p.name == "tcp") {
+        start_agent(n.client, "tcp-client", {"tcp-client", "--server", server, "--interval", format_duration(p.interval), "--duration", run_for});
+      } else if (p.name == "dns") {
+        start_agent(n.client, "dns-client", {"dns-client", "--interval", format_duration(p.interval), "--duration", run_for});
+      }
+      clients.push_back(agents_.size() - 1);
+    }
+    wait_ready(clients, std::chrono::milliseconds(5000));
+  }
+
+  void record(VpnDriver& vpn) {
+    const auto& n = lab_->names();
+    const int client_fd = lab_->netns_fd(n.client);
+    observe::NetlinkMonitor monitor(client_fd);
+    observe::Capture capture(client_fd, s_.topology.client_if, o_.pcap_path);
+    observe::ResolvWatch resolv("/etc/netns/" + n.client + "/resolv.conf");
+    resolvers_at_start_ = resolv.current();
+
+    sys::EventLoop loop;
+    loop.add(monitor.fd(), [&] { monitor.drain(sys::mono_ns(), raw_); });
+    loop.add(resolv.fd(), [&] { resolv.drain(sys::mono_ns(), raw_); });
+    loop.add(capture.fd(), [&] { capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); }); });
+    for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
+    bool interrupted = false;
+    loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });
+
+    phase("recording");
+    loop.run_until(sys::mono_ns() + s_.before.count() * 1000);
+    if (interrupted) throw Interrupted("interrupted before the disconnect");
+    t0_ = sys::mono_ns();
+    vpn.disconnect(s_.disconnect);
+    trigger_done_ = sys::mono_ns();
+    end_ = t0_ + window_.count() * 1000;
+    loop.run_until(end_);
+    // Last reads: what was queued at the end of the window.
+    monitor.drain(sys::mono_ns(), raw_);
+    resolv.drain(sys::mono_ns(), raw_);
+    capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); });
+    lost_ = monitor.overruns();
+    pcap_dropped_ = capture.dropped();
+    if (interrupted) throw Interrupted("interrupted during the observation window");
+  }
+
+  Packet classify_frame(int64_t t, std::span<const uint8_t> frame) {
+    Packet p{t, decode_ethernet(frame), PacketClass::link_control, false};
+    const auto& topo = s_.topology;
+    static const std::set<std::string> mine = {ip_of(topo.client_ip4), ip_of(topo.client_ip6), ip_of(s_.vpn.client_tunnel_ip)};
+    p.outgoing = mine.count(p.info.src) > 0 || p.info.src.rfind("fe80", 0) == 0;
+    p.cls = classify(p.info, {ip_of(topo.vpn_ip4), static_cast<uint16_t>(s_.vpn.port)});
+    return p;
+  }
+
+  void build_record(RunRecord& r) {
+    auto rel = [this](int64_t t) { return (t - t0_) / 1000; };
+    for (auto& [t, e] : raw_) {
+      e.t_us = rel(t);
+      r.events.push_back(e);
+    }
+    for (const auto& p : packets_) {
+      Event e;
+      e.t_us = rel(p.mono_ns);
+      e.layer = Layer::packet;
+      e.kind = packet_class_name(p.cls);
+      e.detail = {{"dir", p.outgoing ? "out" : "in"}, {"src", p.info.src}, {"dst", p.info.dst}, {"proto", p.info.proto},
+                  {"sport", p.info.sport}, {"dport", p.info.dport}};
+      if (p.info.proto == 6) e.detail["tcp_flags"] = p.info.tcp_flags;
+      if (p.info.dns) e.detail["dns"] = {{"qname", p.info.dns->qname}, {"response", p.info.dns->response}};
+      r.events.push_back(std::move(e));
+      if (p.mono_ns >= t0_ && p.mono_ns <= end_ && p.outgoing) {
+        if (p.cls == PacketClass::dns_plaintext && !p.info.dns->response) ++r.leaks.dns_plaintext;
+        else if (p.cls == PacketClass::bypass) ++r.leaks.non_tunnel_packets;
+      }
+    }
+    Event trigger;
+    trigger.t_us = 0;
+    trigger.layer = Layer::link;
+    trigger.kind = "trigger";
+    trigger.detail = {{"mode", r.disconnect}, {"took_us", (trigger_done_ - t0_) / 1000}};
+    r.events.push_back(trigger);
+    for (const auto& a : agents_) add_agent_events(a, r);
+    sort_timeline(r.events);
+    for (const auto& a : agents_) {
+      if (a.name == "tcp-client") r.probes.push_back(stream_fate("tcp", "tcp", a.lines, t0_, end_));
+      if (a.name == "dns-client") r.probes.push_back(dns_fate(a.lines, t0_, end_));
+    }
+    r.netlink_events_lost = lost_;
+    if (pcap_dropped_) r.notes.push_back(fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
+  }
+
+  // The agent lines worth a place on the timeline: every state change, not every echo.
+  void add_agent_events(const AgentStream& a, RunRecord& r) {
+    std::string last_lookup;
+    bool echo_after_seen = false;
+    for (const auto& l : a.lines) {
+      const std::string kind = l.value("kind", "");
+      const int64_t t = l.value("t_ns", int64_t{0});
+      bool keep = kind != "echo" && kind != "lookup" && kind != "summary";
+      if (kind == "echo" && t >= t0_ && !echo_after_seen) keep = echo_after_seen = true;
+      if (kind == "lookup") {
+        std::string state = fmt::format("{}|{}|{}", l.value("ok", false), l.value("resolver", ""), l.value("answered_by", ""));
+        keep = state != last_lookup;
+        last_lookup = state;
+      }
+      if (!keep) continue;
+      Event e;
+      e.t_us = (t - t0_) / 1000;
+      e.layer = a.name.rfind("dns", 0) == 0 ? Layer::dns : Layer::probe;
+      e.kind = kind;
+      e.detail = l;
+      e.detail.erase("t_ns");
+      e.detail.erase("kind");
+      r.events.push_back(std::move(e));
+    }
+  }
+
+  const Scenario& s_;
+  const RunOptions& o_;
+  Micros window_;
+  Signals signals_;
+  Lab* lab_ = nullptr;
+  std::vector<AgentStream> agents_;
+  std::vector<std::pair<int64_t, Event>> raw_;
+  std::vector<Packet> packets_;
+  std::vector<std::string> resolvers_at_start_;
+  int64_t t0_ = 0, trigger_done_ = 0, end_ = 0, lost_ = 0;
+  unsigned pcap_dropped_ = 0;
+};
+
+}  // namespace
+
+void preflight(const Scenario& s) {
+  if (::geteuid() != 0)
+    throw EnvironmentError("the lab builds network namespaces and needs root: run it with sudo (or as root)");
+  if (::access("/dev/net/tun", R_OK | W_OK) != 0)
+    throw EnvironmentError("/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is available");
+  std::vector<std::string> programs = {"dnsmasq"};
+  if (s.vpn.implementation == "wireguard-go") programs.push_back("wireguard-go");
+  for (const auto& p : programs)
+    if (sys::find_program(p).empty())
+      throw EnvironmentError(fmt::format("'{}' is not installed: apt-get install {} (scripts/deps.sh installs everything)",
+                                         p, p == "dnsmasq" ? "dnsmasq-base" : p));
+}
+
+RunRecord run_experiment(const Scenario& s, const RunOptions& o) {
+  Experiment e(s, o);
+  return e.run();
+}
+
+}  // namespace ss::lab

@@ -1,0 +1,51 @@
+#pragma once
+// The lab as built: its namespaces, netlink sockets into them, its processes, its ledger.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lab/ledger.hpp"
+#include "lab/plan.hpp"
+#include "sys/netlink.hpp"
+#include "sys/process.hpp"
+
+namespace ss::lab {
+
+class Lab {
+ public:
+  explicit Lab(const std::string& prefix);
+  ~Lab();
+
+  const Names& names() const { return names_; }
+  Ledger& ledger() { return ledger_; }
+
+  // Applies steps in order, recording what each creates. Throws on the first failure (the
+  // ledger still tears down what was created).
+  void apply(const std::vector<Step>& steps);
+
+  int netns_fd(const std::string& ns);
+  sys::Netlink& netlink(const std::string& ns);
+
+  // Starts a program inside `ns` as `ip netns exec` would (private mounts, /etc/netns/<ns>
+  // files over /etc), optionally with private tmpfs dirs; recorded for teardown.
+  sys::Child& spawn(const std::string& ns, const std::string& label, std::vector<std::string> argv,
+                    bool capture_stdout = false, std::vector<std::string> tmpfs = {});
+  std::string log_path(const std::string& label) const;
+
+  // Closes the lab's own sockets into the namespaces, then undoes the ledger.
+  std::vector<std::string> teardown();
+
+ private:
+  void apply_one(const Step& step);
+  Names names_;
+  Ledger ledger_;
+  std::map<std::string, sys::Fd> fds_;
+  std::map<std::string, std::unique_ptr<sys::Netlink>> netlinks_;
+  bool etc_netns_created_ = false;
+};
+
+// Applies an nftables ruleset inside the namespace behind netns_fd, in one batch (libnftables).
+void apply_nft(int netns_fd, const std::string& ruleset);
+
+}  // namespace ss::lab

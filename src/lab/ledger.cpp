@@ -1,0 +1,176 @@
+#include "lab/ledger.hpp"
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <signal.h>
+#include <sstream>
+
+#include "sys/netns.hpp"
+#include "sys/syserror.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ss::lab {
+namespace {
+
+// Field 22 of /proc/<pid>/stat: with the pid, it identifies a process despite pid reuse.
+std::string start_time(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(f, stat);
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+  }
+  return field;
+}
+
+bool owner_alive(const std::string& run_dir) {
+  std::ifstream f(run_dir + "/owner");
+  pid_t pid = 0;
+  std::string started;
+  if (!(f >> pid >> started)) return false;
+  return start_time(pid) == started;
+}
+
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Processes whose network namespace is one of `inodes`: the lab's own, by id.
+std::vector<pid_t> processes_in(const std::set<ino_t>& inodes) {
+  std::vector<pid_t> pids;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return pids;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == ::getpid()) continue;
+    ino_t ino = inode_of(fmt::format("/proc/{}/ns/net", pid));
+    if (ino && inodes.count(ino)) pids.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(proc);
+  return pids;
+}
+
+}  // namespace
+
+Ledger::Ledger(std::string prefix) : prefix_(std::move(prefix)), run_dir_(std::string(kStateDir) + "/" + prefix_) {
+  fs::create_directories(kStateDir);
+  if (::mkdir(run_dir_.c_str(), 0700) < 0) throw sys::SysError("mkdir", run_dir_, errno);
+  std::ofstream(run_dir_ + "/owner") << ::getpid() << ' ' << start_time(::getpid()) << '\n';
+  path(run_dir_);
+}
+
+Ledger::~Ledger() { teardown(); }
+
+void Ledger::netns(const std::string& name) { entries_.push_back({Entry::Kind::netns, name, nullptr, {}}); }
+
+void Ledger::path(const std::string& p) { entries_.push_back({Entry::Kind::path, p, nullptr, {}}); }
+
+sys::Child& Ledger::process(const std::string& label, sys::Child child) {
+  children_.push_back(std::make_unique<sys::Child>(std::move(child)));
+  entries_.push_back({Entry::Kind::process, label, children_.back().get(), {}});
+  std::ofstream(run_dir_ + "/pids", std::ios::app) << children_.back()->pid() << ' ' << label << '\n';
+  return *children_.back();
+}
+
+void Ledger::undo(const std::string& label, std::function<void()> fn) {
+  entries_.push_back({Entry::Kind::undo, label, nullptr, std::move(fn)});
+}
+
+std::vector<std::string> Ledger::teardown() {
+  std::vector<std::string> problems;
+  // Stop every process first: a namespace lives on while a process is inside it.
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->kind == Entry::Kind::process) it->child->stop(std::chrono::milliseconds(300));
+  }
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    try {
+      switch (it->kind) {
+        case Entry::Kind::process: break;
+        case Entry::Kind::undo: it->fn(); break;
+        case Entry::Kind::netns:
+          if (!sys::netns_delete(it->name)) problems.push_back("could not delete namespace " + it->name);
+          break;
+        case Entry::Kind::path: {
+          std::error_code ec;
+          fs::remove_all(it->name, ec);
+          if (ec) problems.push_back(fmt::format("could not remove {}: {}", it->name, ec.message()));
+          break;
+        }
+      }
+    } catch (const std::exception& e) {
+      problems.push_back(fmt::format("undo '{}': {}", it->name, e.what()));
+    }
+  }
+  entries_.clear();
+  children_.clear();
+  ::rmdir(kStateDir);  // only if no other run is using it
+  return problems;
+}
+
+std::string new_run_prefix() {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::string prefix = fmt::format("ss-{:06x}", rd() & 0xffffff);
+    if (sys::netns_list(prefix).empty() && !fs::exists(std::string(kStateDir) + "/" + prefix)) return prefix;
+  }
+  throw std::runtime_error("could not find a free run prefix in 16 attempts");
+}
+
+std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& wanted) {
+  std::vector<std::string> out;
+  // Every prefix seen anywhere: namespaces, /etc/netns, state dirs.
+  std::set<std::string> prefixes;
+  auto prefix_of = [](const std::string& name) { return name.substr(0, 9); };  // "ss-xxxxxx"
+  for (const auto& ns : sys::netns_list("ss-")) prefixes.insert(prefix_of(ns));
+  for (const char* dir : {"/etc/netns", kStateDir}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().filename().string().rfind("ss-", 0) == 0) prefixes.insert(prefix_of(e.path().filename()));
+  }
+  for (const auto& prefix : prefixes) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), prefix) == wanted.end()) continue;
+    const std::string run_dir = std::string(kStateDir) + "/" + prefix;
+    if (owner_alive(run_dir)) {
+      out.push_back(fmt::format("{}: still running (left alone)", prefix));
+      continue;
+    }
+    std::set<ino_t> inodes;
+    auto namespaces = sys::netns_list(prefix + "-");
+    for (const auto& ns : namespaces) inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + ns));
+    for (pid_t pid : processes_in(inodes)) {
+      ::kill(pid, SIGKILL);
+      out.push_back(fmt::format("{}: killed process {}", prefix, pid));
+    }
+    for (const auto& ns : namespaces) {
+      out.push_back(fmt::format("{}: {} namespace {}", prefix, sys::netns_delete(ns) ? "deleted" : "COULD NOT delete", ns));
+    }
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/etc/netns", ec)) {
+      if (e.path().filename().string().rfind(prefix + "-", 0) == 0) {
+        fs::remove_all(e.path(), ec);
+        out.push_back(fmt::format("{}: removed {}", prefix, e.path().string()));
+      }
+    }
+    if (fs::exists(run_dir)) {
+      fs::remove_all(run_dir, ec);
+      out.push_back(fmt::format("{}: removed {}", prefix, run_dir));
+    }
+  }
+  return out;
+}
+
+}  // namespace ss::lab

@@ -1,0 +1,33 @@
+#pragma once
+// The VPN the lab runs, connected and disconnected the way a full-tunnel client does.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lab/lab.hpp"
+#include "model/record.hpp"
+#include "model/scenario.hpp"
+
+namespace ss::lab {
+
+class VpnDriver {
+ public:
+  virtual ~VpnDriver() = default;
+  // Server side, client side, split routes, endpoint host route, resolver swap; returns when
+  // the tunnel carries traffic (handshake done), bounded.
+  virtual void connect() = 0;
+  // The trigger, t=0: clean (the client's own teardown) or crash (the process killed).
+  virtual void disconnect(DisconnectMode mode) = 0;
+  virtual VpnInfo info() const = 0;
+  // Facts about what the disconnect left behind, in words, for the report.
+  virtual std::vector<std::string> notes() const { return {}; }
+};
+
+std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s);
+
+// Starts a dnsmasq that answers for the lab's names in `ns`, listening on `address`, and
+// says who it is in the TXT record whoami.splitsecond.test.
+void start_resolver(Lab& lab, const std::string& ns, const std::string& address, const std::string& identity,
+                    const std::string& server_ip);
+
+}  // namespace ss::lab

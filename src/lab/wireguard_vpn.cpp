@@ -1,0 +1,138 @@
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "lab/vpn.hpp"
+#include "lab/wireguard.hpp"
+#include "sys/netns.hpp"
+#include "sys/syserror.hpp"
+
+namespace ss::lab {
+namespace {
+
+// Rewrites a file in place (same inode): it is bind-mounted over /etc/resolv.conf in the
+// namespace's processes, and a rename would not reach them.
+void rewrite_in_place(const std::string& path, const std::string& content) {
+  sys::Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd) throw sys::SysError("open", path, errno);
+  if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
+    throw sys::SysError("write", path, errno);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class WireGuardVpn final : public VpnDriver {
+ public:
+  WireGuardVpn(Lab& lab, const Scenario& s) : lab_(lab), s_(s), v_(s.vpn) {}
+
+  void connect() override {
+    const auto& n = lab_.names();
+    const auto server_keys = WgKeys::generate(), client_keys = WgKeys::generate();
+    const std::string endpoint_ip = ip_of(s_.topology.vpn_ip4);
+
+    // The server: wg0 with the tunnel's server address, NAT of the tunnel to its public side.
+    server_ = std::make_unique<WgDevice>(lab_, n.vpn, v_.server_if);
+    server_->set(fmt::format("private_key={}\nlisten_port={}\npublic_key={}\nallowed_ip={}/32\n",
+                             server_keys.private_hex, v_.port, client_keys.public_hex, ip_of(v_.client_tunnel_ip)));
+    auto& vnl = lab_.netlink(n.vpn);
+    vnl.add_address(v_.server_if, sys::Prefix::parse(v_.server_tunnel_ip));
+    vnl.set_up(v_.server_if);
+    if (v_.server_nat) {
+      sys::Prefix tunnel = sys::Prefix::parse(v_.server_tunnel_ip).network();
+      char net[INET6_ADDRSTRLEN];
+      ::inet_ntop(tunnel.family, tunnel.addr, net, sizeof net);
+      apply_nft(lab_.netns_fd(n.vpn), nat_ruleset("eth0", fmt::format("{}/{}", net, tunnel.len)));
+    }
+    start_resolver(lab_, n.vpn, v_.dns, "vpn-resolver", ip_of(s_.topology.server_ip4));
+
+    // The client, as a full-tunnel client sets itself up.
+    client_ = std::make_unique<WgDevice>(lab_, n.client, v_.client_if);
+    client_->set(fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
+                             client_keys.private_hex, server_keys.public_hex, endpoint_ip, v_.port));
+    auto& cnl = lab_.netlink(n.client);
+    cnl.add_address(v_.client_if, sys::Prefix::parse(v_.client_tunnel_ip));
+    cnl.set_up(v_.client_if);
+    cnl.add_route(sys::Prefix::host(endpoint_ip), ip_of(s_.topology.home_lan_ip4), s_.topology.client_if);
+    cnl.add_route(sys::Prefix::parse("0.0.0.0/1"), "", v_.client_if);
+    cnl.add_route(sys::Prefix::parse("128.0.0.0/1"), "", v_.client_if);
+    resolv_path_ = "/etc/netns/" + n.client + "/resolv.conf";
+    saved_resolv_ = read_file(resolv_path_);
+    rewrite_in_place(resolv_path_, fmt::format("# splitsecond lab: the VPN's resolver\nnameserver {}\n", v_.dns));
+
+    wait_for_handshake();
+  }
+
+  void disconnect(DisconnectMode mode) override {
+    if (mode == DisconnectMode::crash) {
+      client_->process().signal(SIGKILL);
+      return;
+    }
+    // wg-quick's order: the interface goes (and with it the routes through it), then the
+    // client removes what it added outside it, then the resolver is restored.
+    auto& cnl = lab_.netlink(lab_.names().client);
+    cnl.delete_link(v_.client_if);
+    cnl.delete_route(sys::Prefix::host(ip_of(s_.topology.vpn_ip4)), s_.topology.client_if);
+    rewrite_in_place(resolv_path_, saved_resolv_);
+  }
+
+  VpnInfo info() const override {
+    return {v_.kind, v_.implementation, v_.client_if, ip_of(v_.client_tunnel_ip),
+            fmt::format("{}:{}", ip_of(s_.topology.vpn_ip4), v_.port)};
+  }
+
+ private:
+  // The first packet into the tunnel starts the handshake; then wait for it, bounded.
+  void wait_for_handshake() {
+    {
+      sys::NetnsGuard in(lab_.netns_fd(lab_.names().client));
+      sys::Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(9);  // discard
+      ::inet_pton(AF_INET, v_.dns.c_str(), &to.sin_addr);
+      ::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (client_->last_handshake_sec() == 0) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("the WireGuard handshake did not complete within 5 s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  Lab& lab_;
+  const Scenario& s_;
+  const VpnSpec& v_;
+  std::unique_ptr<WgDevice> server_, client_;
+  std::string resolv_path_, saved_resolv_;
+};
+
+}  // namespace
+
+std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s) { return std::make_unique<WireGuardVpn>(lab, s); }
+
+void start_resolver(Lab& lab, const std::string& ns, const std::string& address, const std::string& identity,
+                    const std::string& server_ip) {
+  const std::string label = "dnsmasq-" + identity;
+  lab.spawn(ns, label,
+            {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+             "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
+             "--listen-address=" + address, "--log-queries", "--log-facility=" + lab.log_path(label + "-queries"),
+             "--address=/server.splitsecond.test/" + server_ip,
+             "--txt-record=whoami.splitsecond.test," + identity});
+}
+
+}  // namespace ss::lab

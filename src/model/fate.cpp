@@ -1,0 +1,106 @@
+#include "model/fate.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace ss {
+namespace {
+
+double ms_since(int64_t t0_ns, int64_t t_ns) { return static_cast<double>(t_ns - t0_ns) / 1e6; }
+
+bool has_kind(const AgentLines& lines, const char* kind) {
+  return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.value("kind", "") == kind; });
+}
+
+}  // namespace
+
+ProbeFate stream_fate(const std::string& name, const std::string& proto, const AgentLines& client,
+                      int64_t t0_ns, int64_t end_ns) {
+  ProbeFate f;
+  f.name = name;
+  f.proto = proto;
+  if (!has_kind(client, "ready")) {
+    f.setup_ok = false;
+    for (const auto& l : client)
+      if (l.value("kind", "") == "setup_failed") f.error = l.value("error", "setup failed");
+    if (!f.error) f.error = "no ready line from the agent";
+    return f;
+  }
+  int64_t last_echo_before = 0, first_echo_after = 0;
+  int echoes_after = 0;
+  for (const auto& l : client) {
+    const int64_t t = l.value("t_ns", int64_t{0});
+    const std::string kind = l.value("kind", "");
+    if (t > end_ns) continue;
+    if (kind == "echo") {
+      if (t < t0_ns) last_echo_before = t;
+      else if (++echoes_after == 1) first_echo_after = t;
+    } else if ((kind == "error" || kind == "closed") && t >= t0_ns && !f.error) {
+      f.error = kind == "error" ? l.value("error", "error") : "closed by peer";
+      f.detected_ms = ms_since(t0_ns, t);
+    }
+  }
+  f.extra["echoes_after_t0"] = echoes_after;
+  if (last_echo_before && first_echo_after)
+    f.extra["gap_ms"] = ms_since(last_echo_before, first_echo_after);
+  else
+    f.extra["gap_ms"] = nullptr;
+  f.survived = !f.error && echoes_after > 0;
+  f.extra["state"] = f.survived ? "alive" : (f.error ? "failed" : "hanging");
+  return f;
+}
+
+ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
+  ProbeFate f;
+  f.name = "dns";
+  f.proto = "dns";
+  if (!has_kind(client, "ready")) {
+    f.setup_ok = false;
+    f.error = "no ready line from the agent";
+    return f;
+  }
+  std::set<std::string> before, after;  // answered_by
+  std::set<std::string> resolvers_after;
+  int ok_after = 0, failed_after = 0;
+  double slowest_after = 0;
+  bool last_ok = false;
+  int64_t last_end = 0, interval_ns = 0, prev_start = 0;
+  for (const auto& l : client) {
+    if (l.value("kind", "") != "lookup") continue;
+    last_end = std::max(last_end, l.value("t_ns", int64_t{0}));
+    if (prev_start) interval_ns = interval_ns ? std::min(interval_ns, l.value("start_ns", int64_t{0}) - prev_start) : l.value("start_ns", int64_t{0}) - prev_start;
+    prev_start = l.value("start_ns", int64_t{0});
+    const int64_t start = l.value("start_ns", l.value("t_ns", int64_t{0}));
+    if (start > end_ns) continue;
+    const bool ok = l.value("ok", false);
+    if (start < t0_ns) {
+      if (ok) before.insert(l.value("answered_by", ""));
+      continue;
+    }
+    resolvers_after.insert(l.value("resolver", ""));
+    slowest_after = std::max(slowest_after, l.value("ms", 0.0));
+    last_ok = ok;
+    if (ok) {
+      ++ok_after;
+      after.insert(l.value("answered_by", ""));
+    } else {
+      ++failed_after;
+      if (!f.error) {
+        f.error = l.value("error", "lookup failed");
+        f.detected_ms = ms_since(t0_ns, l.value("t_ns", start));
+      }
+    }
+  }
+  // A lookup starts right after the previous one ends; none ending for several intervals
+  // means one is still waiting on a resolver at the end of the window.
+  const bool hanging = interval_ns > 0 && end_ns - last_end > 4 * interval_ns;
+  f.survived = ok_after > 0 && last_ok && !hanging;
+  if (hanging && !f.error) f.detected_ms = std::nullopt;
+  f.extra["lookup_hanging_since_ms"] = hanging ? nlohmann::json(ms_since(t0_ns, last_end)) : nlohmann::json(nullptr);
+  f.extra.update({{"answered_by_before", before},  {"answered_by_after", after},
+             {"resolvers_after", resolvers_after}, {"ok_after", ok_after},
+             {"failed_after", failed_after},   {"slowest_after_ms", slowest_after}});
+  return f;
+}
+
+}  // namespace ss

@@ -1,0 +1,23 @@
+#pragma once
+// What a probe lived through, derived from its agents' lines (docs/agents.md) and t=0.
+// Pure: the same lines give the same fate; nothing here is an expected outcome.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "model/record.hpp"
+
+namespace ss {
+
+using AgentLines = std::vector<nlohmann::json>;  // each with t_ns, agent, kind
+
+// A stream probe (a client sending every interval and reading echoes): survived if echoes
+// still arrive after t=0 and no error came; otherwise the first error after t=0 and when,
+// or "hanging" (no error, no echo) at the end of the window.
+ProbeFate stream_fate(const std::string& name, const std::string& proto, const AgentLines& client,
+                      int64_t t0_ns, int64_t end_ns);
+
+// The DNS probe: which resolvers answered before and after t=0, failures, the slowest lookup.
+ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns);
+
+}  // namespace ss

@@ -1,0 +1,118 @@
+#include "model/record.hpp"
+
+#include <algorithm>
+
+namespace ss {
+
+const char* layer_name(Layer l) {
+  switch (l) {
+    case Layer::link: return "link";
+    case Layer::addr: return "addr";
+    case Layer::route: return "route";
+    case Layer::dns: return "dns";
+    case Layer::packet: return "packet";
+    case Layer::probe: return "probe";
+  }
+  return "?";
+}
+
+namespace {
+Layer layer_from(const std::string& s) {
+  for (Layer l : {Layer::link, Layer::addr, Layer::route, Layer::dns, Layer::packet, Layer::probe})
+    if (s == layer_name(l)) return l;
+  throw std::invalid_argument("unknown layer: " + s);
+}
+
+template <class T>
+nlohmann::json opt(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+void sort_timeline(std::vector<Event>& events) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+}
+
+nlohmann::json to_json(const RunRecord& r) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : r.events) {
+    nlohmann::json j = e.detail;
+    j["t_us"] = e.t_us;
+    j["layer"] = layer_name(e.layer);
+    j["kind"] = e.kind;
+    events.push_back(std::move(j));
+  }
+  nlohmann::json probes = nlohmann::json::array();
+  for (const auto& p : r.probes) {
+    nlohmann::json j = p.extra;
+    j["name"] = p.name;
+    j["proto"] = p.proto;
+    j["setup_ok"] = p.setup_ok;
+    j["survived"] = p.survived;
+    j["error"] = opt(p.error);
+    j["detected_ms"] = opt(p.detected_ms);
+    probes.push_back(std::move(j));
+  }
+  return {
+      {"schema", "splitsecond.run/1"},
+      {"scenario", r.scenario},
+      {"disconnect", r.disconnect},
+      {"window_ms", r.window_ms},
+      {"vpn",
+       {{"kind", r.vpn.kind},
+        {"implementation", r.vpn.implementation},
+        {"interface", r.vpn.interface},
+        {"tunnel_ip", r.vpn.tunnel_ip},
+        {"endpoint", r.vpn.endpoint}}},
+      {"events", std::move(events)},
+      {"probes", std::move(probes)},
+      {"leaks",
+       {{"dns_plaintext", r.leaks.dns_plaintext}, {"non_tunnel_packets", r.leaks.non_tunnel_packets}}},
+      {"timings",
+       {{"lab_up_ms", r.timings.lab_up_ms},
+        {"vpn_up_ms", r.timings.vpn_up_ms},
+        {"teardown_ms", r.timings.teardown_ms}}},
+      {"netlink_events_lost", r.netlink_events_lost},
+      {"notes", r.notes},
+  };
+}
+
+RunRecord record_from_json(const nlohmann::json& j) {
+  if (j.value("schema", "") != "splitsecond.run/1") throw std::invalid_argument("not a splitsecond.run/1 record");
+  RunRecord r;
+  r.scenario = j.at("scenario");
+  r.disconnect = j.value("disconnect", "");
+  r.window_ms = j.value("window_ms", 0.0);
+  const auto& v = j.at("vpn");
+  r.vpn = {v.at("kind"), v.at("implementation"), v.at("interface"), v.at("tunnel_ip"), v.at("endpoint")};
+  for (const auto& e : j.at("events")) {
+    Event ev;
+    ev.t_us = e.at("t_us");
+    ev.layer = layer_from(e.at("layer"));
+    ev.kind = e.at("kind");
+    ev.detail = e;
+    for (const char* k : {"t_us", "layer", "kind"}) ev.detail.erase(k);
+    r.events.push_back(std::move(ev));
+  }
+  for (const auto& p : j.at("probes")) {
+    ProbeFate f;
+    f.name = p.at("name");
+    f.proto = p.at("proto");
+    f.setup_ok = p.value("setup_ok", true);
+    f.survived = p.at("survived");
+    if (!p.at("error").is_null()) f.error = p.at("error").get<std::string>();
+    if (!p.at("detected_ms").is_null()) f.detected_ms = p.at("detected_ms").get<double>();
+    f.extra = p;
+    for (const char* k : {"name", "proto", "setup_ok", "survived", "error", "detected_ms"}) f.extra.erase(k);
+    r.probes.push_back(std::move(f));
+  }
+  r.leaks = {j.at("leaks").at("dns_plaintext"), j.at("leaks").at("non_tunnel_packets")};
+  const auto& t = j.at("timings");
+  r.timings = {t.at("lab_up_ms"), t.at("vpn_up_ms"), t.at("teardown_ms")};
+  r.netlink_events_lost = j.value("netlink_events_lost", 0);
+  r.notes = j.value("notes", std::vector<std::string>{});
+  return r;
+}
+
+}  // namespace ss

@@ -1,0 +1,66 @@
+#pragma once
+// The record of one run: a timeline of events relative to the trigger (t=0) and what each
+// probe lived through. Plain data; JSON in docs/schema.md ("splitsecond.run/1").
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ss {
+
+enum class Layer { link, addr, route, dns, packet, probe };
+const char* layer_name(Layer l);
+
+struct Event {
+  int64_t t_us = 0;      // relative to the trigger; negative before it
+  Layer layer = Layer::link;
+  std::string kind;      // e.g. "removed", "added", "resolver_changed", "dns_query", "error"
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+struct ProbeFate {
+  std::string name;
+  std::string proto;
+  bool setup_ok = true;                 // false: never reached its server before t=0
+  bool survived = false;
+  std::optional<std::string> error;     // errno name or the library's error text
+  std::optional<double> detected_ms;    // t=0 to the error, when one came
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct Leaks {
+  int dns_plaintext = 0;       // plaintext DNS queries on the physical interface after t=0
+  int non_tunnel_packets = 0;  // other packets that bypassed the tunnel after t=0
+};
+
+struct Timings {
+  double lab_up_ms = 0;
+  double vpn_up_ms = 0;
+  double teardown_ms = 0;
+};
+
+struct VpnInfo {
+  std::string kind, implementation, interface, tunnel_ip, endpoint;
+};
+
+struct RunRecord {
+  std::string scenario;
+  std::string disconnect;
+  double window_ms = 0;
+  VpnInfo vpn;
+  std::vector<Event> events;
+  std::vector<ProbeFate> probes;
+  Leaks leaks;
+  Timings timings;
+  int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
+  std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
+};
+
+// Orders events by time, keeping the order of equal times (the order they were observed).
+void sort_timeline(std::vector<Event>& events);
+
+nlohmann::json to_json(const RunRecord& r);
+RunRecord record_from_json(const nlohmann::json& j);  // for reports from stored records
+
+}  // namespace ss

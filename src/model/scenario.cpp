@@ -1,0 +1,293 @@
+#include "model/scenario.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "model/errors.hpp"
+
+namespace ss {
+namespace {
+
+// Reads one TOML table, remembering which keys were used, so that unknown keys are errors.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string path, const std::string& origin)
+      : t_(t), path_(std::move(path)), origin_(origin) {}
+
+  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& msg) const {
+    auto line = n ? n->source().begin.line : t_.source().begin.line;
+    throw UsageError(fmt::format("{}:{}: {}: {}", origin_, line, field(key), msg));
+  }
+  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const toml::node* get(const std::string& key) {
+    used_.insert(key);
+    return t_.get(key);
+  }
+  void string(const std::string& key, std::string& out) {
+    if (auto* n = get(key)) {
+      if (!n->is_string()) fail(n, key, "expected a string");
+      out = **n->as_string();
+    }
+  }
+  void boolean(const std::string& key, bool& out) {
+    if (auto* n = get(key)) {
+      if (!n->is_boolean()) fail(n, key, "expected true or false");
+      out = **n->as_boolean();
+    }
+  }
+  void integer(const std::string& key, int& out, int lo, int hi) {
+    if (auto* n = get(key)) {
+      if (!n->is_integer()) fail(n, key, "expected an integer");
+      int64_t v = **n->as_integer();
+      if (v < lo || v > hi) fail(n, key, fmt::format("{} is out of range [{}, {}]", v, lo, hi));
+      out = static_cast<int>(v);
+    }
+  }
+  void duration(const std::string& key, Micros& out, Micros lo, Micros hi) {
+    if (auto* n = get(key)) {
+      if (!n->is_string()) fail(n, key, "expected a duration string such as \"200ms\" or \"3s\"");
+      auto d = parse_duration(**n->as_string());
+      if (!d) fail(n, key, fmt::format("'{}' is not a duration (write e.g. \"200ms\", \"3s\")", **n->as_string()));
+      if (*d < lo || *d > hi)
+        fail(n, key, fmt::format("{} is out of range [{}, {}]", **n->as_string(), format_duration(lo), format_duration(hi)));
+      out = *d;
+    }
+  }
+  const toml::table* table(const std::string& key) {
+    auto* n = get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(n, key, "expected a table");
+    return n->as_table();
+  }
+  void reject_unknown() const {
+    for (const auto& [k, v] : t_) {
+      std::string key(k.str());
+      if (!used_.count(key)) fail(&v, key, "unknown key (check the spelling; see docs/scenarios.md)");
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string path_;
+  const std::string& origin_;
+  std::set<std::string> used_;
+};
+
+bool in_v4(const unsigned char* a, const char* net, int len) {
+  in_addr n{};
+  ::inet_pton(AF_INET, net, &n);
+  uint32_t addr = (uint32_t(a[0]) << 24) | (uint32_t(a[1]) << 16) | (uint32_t(a[2]) << 8) | a[3];
+  uint32_t mask = len == 0 ? 0 : ~uint32_t(0) << (32 - len);
+  return (addr & mask) == (ntohl(n.s_addr) & mask);
+}
+
+// The lab may only use private and documentation addresses: nothing routable on the Internet.
+std::string check_lab_address(const std::string& text, bool with_prefix) {
+  auto slash = text.find('/');
+  if (!with_prefix && slash != std::string::npos) return "expected an address without /prefix";
+  if (with_prefix && slash == std::string::npos) return "expected address/prefix, e.g. 192.168.1.100/24";
+  std::string ip = text.substr(0, slash);
+  unsigned char a[16];
+  if (::inet_pton(AF_INET, ip.c_str(), a) == 1) {
+    if (with_prefix) {
+      std::string len = text.substr(slash + 1);
+      if (len.empty() || len.size() > 2 || len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 32)
+        return "bad prefix length";
+    }
+    static const std::pair<const char*, int> allowed[] = {
+        {"10.0.0.0", 8},      {"172.16.0.0", 12},    {"192.168.0.0", 16},
+        {"192.0.2.0", 24},    {"198.51.100.0", 24},  {"203.0.113.0", 24}};
+    for (auto& [net, len] : allowed)
+      if (in_v4(a, net, len)) return {};
+    return "not a private or documentation address (the lab only uses 10/8, 172.16/12, "
+           "192.168/16, 192.0.2/24, 198.51.100/24, 203.0.113/24)";
+  }
+  if (::inet_pton(AF_INET6, ip.c_str(), a) == 1) {
+    if (with_prefix) {
+      std::string len = text.substr(slash + 1);
+      if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 128)
+        return "bad prefix length";
+    }
+    bool doc = a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8;
+    bool ula = (a[0] & 0xfe) == 0xfc;
+    return doc || ula ? std::string{} : "not a documentation (2001:db8::/32) or ULA (fc00::/7) address";
+  }
+  return "not an IP address";
+}
+
+void lab_address(TableReader& r, const std::string& key, std::string& out, bool with_prefix = true) {
+  r.string(key, out);
+  if (auto err = check_lab_address(out, with_prefix); !err.empty())
+    r.fail(nullptr, key, fmt::format("'{}': {}", out, err));
+}
+
+void interface_name(TableReader& r, const std::string& key, std::string& out) {
+  r.string(key, out);
+  bool ok = !out.empty() && out.size() < 16 &&
+            out.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
+  if (!ok) r.fail(nullptr, key, fmt::format("'{}' is not a valid interface name (1-15 of [A-Za-z0-9-_.])", out));
+}
+
+void read_topology(TableReader& r, Topology& t) {
+  interface_name(r, "client_if", t.client_if);
+  for (auto [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
+           {"client_ip4", &t.client_ip4},     {"client_ip6", &t.client_ip6},
+           {"home_lan_ip4", &t.home_lan_ip4}, {"home_lan_ip6", &t.home_lan_ip6},
+           {"home_wan_ip4", &t.home_wan_ip4}, {"home_wan_ip6", &t.home_wan_ip6},
+           {"inet_home_ip4", &t.inet_home_ip4}, {"inet_home_ip6", &t.inet_home_ip6},
+           {"inet_vpn_ip4", &t.inet_vpn_ip4}, {"inet_vpn_ip6", &t.inet_vpn_ip6},
+           {"inet_server_ip4", &t.inet_server_ip4}, {"inet_server_ip6", &t.inet_server_ip6},
+           {"vpn_ip4", &t.vpn_ip4},           {"vpn_ip6", &t.vpn_ip6},
+           {"server_ip4", &t.server_ip4},     {"server_ip6", &t.server_ip6}}) {
+    lab_address(r, key, *field);
+  }
+  r.boolean("home_nat", t.home_nat);
+  r.reject_unknown();
+}
+
+void read_vpn(TableReader& r, VpnSpec& v) {
+  r.string("kind", v.kind);
+  if (v.kind != "wireguard") r.fail(r.get("kind"), "kind", fmt::format("'{}' is not supported (supported: wireguard)", v.kind));
+  interface_name(r, "client_if", v.client_if);
+  interface_name(r, "server_if", v.server_if);
+  lab_address(r, "client_tunnel_ip", v.client_tunnel_ip);
+  lab_address(r, "server_tunnel_ip", v.server_tunnel_ip);
+  lab_address(r, "dns", v.dns, false);
+  r.integer("port", v.port, 1, 65535);
+  r.boolean("nat", v.server_nat);
+  r.reject_unknown();
+}
+
+void read_probes(TableReader& r, const std::string& origin, Scenario& s) {
+  static const std::map<std::string, ProbeSpec> known = {
+      {"dns", {"dns", Micros(50'000), 0}},
+      {"tcp", {"tcp", Micros(100'000), 7001}},
+  };
+  for (const auto& [name, defaults] : known) {
+    if (auto* t = r.table(name)) {
+      TableReader pr(*t, r.field(name), origin);
+      ProbeSpec p = defaults;
+      pr.duration("interval", p.interval, Micros(10'000), Micros(10'000'000));
+      if (p.port) pr.integer("port", p.port, 1, 65535);
+      pr.reject_unknown();
+      s.probes.push_back(p);
+    }
+  }
+  r.reject_unknown();
+}
+
+}  // namespace
+
+std::string ip_of(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+
+Scenario parse_scenario(std::string_view text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw UsageError(fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description()));
+  }
+  Scenario s;
+  s.origin = origin;
+  TableReader r(root, "", origin);
+  r.string("name", s.name);
+  if (s.name.empty()) r.fail(nullptr, "name", "missing: every scenario has a name");
+  r.string("description", s.description);
+  if (auto* t = r.table("topology")) {
+    TableReader tr(*t, "topology", origin);
+    read_topology(tr, s.topology);
+  }
+  if (auto* t = r.table("vpn")) {
+    TableReader vr(*t, "vpn", origin);
+    read_vpn(vr, s.vpn);
+  }
+  if (auto* t = r.table("disconnect")) {
+    TableReader dr(*t, "disconnect", origin);
+    std::string mode = "clean";
+    dr.string("mode", mode);
+    if (mode == "clean") s.disconnect = DisconnectMode::clean;
+    else if (mode == "crash") s.disconnect = DisconnectMode::crash;
+    else dr.fail(dr.get("mode"), "mode", fmt::format("'{}' is not one of: clean, crash", mode));
+    dr.reject_unknown();
+  }
+  if (auto* t = r.table("record")) {
+    TableReader rr(*t, "record", origin);
+    rr.duration("before", s.before, Micros(0), Micros(10'000'000));
+    rr.duration("window", s.window, Micros(100'000), Micros(60'000'000));
+    rr.reject_unknown();
+  }
+  if (auto* t = r.table("probes")) {
+    TableReader pr(*t, "probes", origin);
+    read_probes(pr, origin, s);
+  }
+  r.reject_unknown();
+  return s;
+}
+
+namespace {
+
+struct Builtin {
+  const char* name;
+  const char* summary;
+  const char* toml;
+};
+
+const Builtin kBuiltins[] = {
+    {"disconnect", "full-tunnel WireGuard, disconnected cleanly (interface deleted, then DNS restored)",
+     R"(name = "disconnect"
+description = "A WireGuard full tunnel torn down the way wg-quick does: the interface is deleted, then the resolver is restored."
+[disconnect]
+mode = "clean"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+)"},
+    {"crash", "full-tunnel WireGuard whose process is killed: nothing is tidied up",
+     R"(name = "crash"
+description = "The WireGuard process is killed (SIGKILL); whatever the kernel and the leftovers do is recorded, nothing is tidied."
+[disconnect]
+mode = "crash"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+)"},
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> builtin_scenarios() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& b : kBuiltins) out.emplace_back(b.name, b.summary);
+  return out;
+}
+
+Scenario load_scenario(const std::string& name_or_path) {
+  for (const auto& b : kBuiltins) {
+    if (name_or_path == b.name) {
+      Scenario s = parse_scenario(b.toml, std::string("built-in:") + b.name);
+      s.origin = "built-in";
+      return s;
+    }
+  }
+  std::ifstream f(name_or_path);
+  if (!f) {
+    std::string names;
+    for (const auto& b : kBuiltins) names += std::string(names.empty() ? "" : ", ") + b.name;
+    throw UsageError(fmt::format("'{}' is neither a built-in scenario ({}) nor a readable file",
+                                 name_or_path, names));
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_scenario(ss.str(), name_or_path);
+}
+
+}  // namespace ss

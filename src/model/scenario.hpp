@@ -1,0 +1,81 @@
+#pragma once
+// A scenario: the lab's topology, the VPN, how it disconnects, what is recorded. Plain data;
+// parsed from TOML (a file or a built-in), validated before anything is created.
+#include <string>
+#include <vector>
+
+#include "model/duration.hpp"
+
+namespace ss {
+
+enum class DisconnectMode { clean, crash };
+
+struct Topology {
+  // client: the laptop
+  std::string client_if = "en0";
+  std::string client_ip4 = "192.168.1.100/24";
+  std::string client_ip6 = "2001:db8:1::100/64";
+  // home: Wi-Fi router, NAT, ISP resolver
+  std::string home_lan_ip4 = "192.168.1.1/24";
+  std::string home_lan_ip6 = "2001:db8:1::1/64";
+  std::string home_wan_ip4 = "203.0.113.2/24";
+  std::string home_wan_ip6 = "2001:db8:2::2/64";
+  bool home_nat = true;
+  // internet: core router, one link to each of home, vpn, server
+  std::string inet_home_ip4 = "203.0.113.1/24";
+  std::string inet_home_ip6 = "2001:db8:2::1/64";
+  std::string inet_vpn_ip4 = "198.51.100.6/29";
+  std::string inet_vpn_ip6 = "2001:db8:3::6/64";
+  std::string inet_server_ip4 = "198.51.100.14/29";
+  std::string inet_server_ip6 = "2001:db8:100::1/64";
+  // vpn server
+  std::string vpn_ip4 = "198.51.100.1/29";
+  std::string vpn_ip6 = "2001:db8:3::1/64";
+  // app servers
+  std::string server_ip4 = "198.51.100.10/29";
+  std::string server_ip6 = "2001:db8:100::10/64";
+};
+
+struct VpnSpec {
+  std::string kind = "wireguard";
+  std::string implementation = "wireguard-go";
+  std::string client_if = "tun0";
+  std::string server_if = "wg0";
+  std::string client_tunnel_ip = "10.8.0.42/24";
+  std::string server_tunnel_ip = "10.8.0.1/24";
+  int port = 51820;
+  bool server_nat = true;
+  std::string dns = "10.8.0.1";
+};
+
+struct ProbeSpec {
+  std::string name;   // "dns", "tcp"
+  Micros interval{0};
+  int port = 0;       // server port, where the probe has one
+};
+
+struct Scenario {
+  std::string name;
+  std::string origin;  // "built-in" or the file path
+  std::string description;
+  Topology topology;
+  VpnSpec vpn;
+  DisconnectMode disconnect = DisconnectMode::clean;
+  Micros before{500'000};   // recorded before the trigger
+  Micros window{3'000'000}; // observed after the trigger
+  std::vector<ProbeSpec> probes;
+};
+
+// Parses TOML text. `origin` names the file in messages. Throws UsageError naming the file,
+// the line and the field for any syntax error, unknown key, wrong type or bad value.
+Scenario parse_scenario(std::string_view toml_text, const std::string& origin);
+
+// The built-in scenarios, by name, and their one-line descriptions.
+std::vector<std::pair<std::string, std::string>> builtin_scenarios();
+// A built-in by name, or a path to a TOML file. Throws UsageError if neither.
+Scenario load_scenario(const std::string& name_or_path);
+
+// The address part of "a.b.c.d/len".
+std::string ip_of(const std::string& cidr);
+
+}  // namespace ss

@@ -1,0 +1,143 @@
+#include "report/timeline.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace ss::report {
+namespace {
+
+std::string str(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "-";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::string list(const nlohmann::json& j) {
+  std::string out;
+  for (const auto& v : j) out += (out.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+  return out.empty() ? "(none)" : out;
+}
+
+std::string tcp_flags(int f) {
+  std::string s;
+  const char* names[] = {"FIN", "SYN", "RST", "PSH", "ACK"};
+  for (int i = 0; i < 5; ++i)
+    if (f & (1 << i)) s += (s.empty() ? "" : " ") + std::string(names[i]);
+  return s;
+}
+
+std::string time_text(int64_t t_us) { return fmt::format("{:+10.3f} ms", static_cast<double>(t_us) / 1000.0); }
+
+std::string packet_text(const nlohmann::json& d) {
+  const int proto = d.value("proto", 0);
+  std::string p = proto == 6 ? "TCP" : proto == 17 ? "UDP" : proto == 58 ? "ICMPv6" : proto == 1 ? "ICMP" : fmt::format("proto {}", proto);
+  std::string s = fmt::format("{} {} {}:{} -> {}:{}", str(d, "dir"), p, str(d, "src"), str(d, "sport"), str(d, "dst"), str(d, "dport"));
+  if (d.contains("tcp_flags")) s += " [" + tcp_flags(d["tcp_flags"].get<int>()) + "]";
+  if (d.contains("dns")) s += fmt::format(" DNS {} {}", d["dns"].value("response", false) ? "answer" : "query", str(d["dns"], "qname"));
+  return s;
+}
+
+}  // namespace
+
+std::string describe_event(const Event& e) {
+  const auto& d = e.detail;
+  std::string what;
+  switch (e.layer) {
+    case Layer::link:
+      what = e.kind == "trigger" ? fmt::format("DISCONNECT ({}), the trigger took {} us", str(d, "mode"), str(d, "took_us"))
+                                 : fmt::format("{} {}", str(d, "ifname"), e.kind);
+      break;
+    case Layer::addr: what = fmt::format("{} {} on {}", str(d, "address"), e.kind, str(d, "dev")); break;
+    case Layer::route:
+      what = fmt::format("{} dev {}{} (table {}, {}) {}", str(d, "dst"), str(d, "dev"),
+                         d.contains("gateway") && !d["gateway"].is_null() ? " via " + str(d, "gateway") : "", str(d, "table"),
+                         str(d, "type"), e.kind);
+      break;
+    case Layer::dns:
+      if (e.kind == "resolver_changed") what = fmt::format("resolv.conf nameservers {} -> {}", list(d["from"]), list(d["to"]));
+      else if (e.kind == "lookup")
+        what = d.value("ok", false) ? fmt::format("lookup via {} answered by {} in {:.1f} ms", str(d, "resolver"), str(d, "answered_by"), d.value("ms", 0.0))
+                                    : fmt::format("lookup via {} FAILED {} after {:.1f} ms", str(d, "resolver"), str(d, "error"), d.value("ms", 0.0));
+      else what = fmt::format("{} {}", str(d, "agent"), e.kind);
+      break;
+    case Layer::packet: what = fmt::format("{}: {}", e.kind, packet_text(d)); break;
+    case Layer::probe: {
+      what = fmt::format("{} {}", str(d, "agent"), e.kind);
+      for (const char* k : {"error", "peer", "local", "remote", "seq", "rtt_us", "by"})
+        if (d.contains(k) && !d[k].is_null()) what += fmt::format(" {}={}", k, str(d, k));
+      break;
+    }
+  }
+  return fmt::format("{}  {:<6} {}", time_text(e.t_us), layer_name(e.layer), what);
+}
+
+std::string render_run(const RunRecord& r) {
+  std::string out;
+  out += fmt::format("splitsecond: scenario '{}' ({} disconnect), {} via {} ({} {} -> {})\n", r.scenario, r.disconnect,
+                     r.vpn.kind, r.vpn.implementation, r.vpn.interface, r.vpn.tunnel_ip, r.vpn.endpoint);
+  out += fmt::format("lab up {:.1f} ms, VPN up {:.1f} ms (handshake done), teardown {:.1f} ms; window {:.0f} ms\n\n",
+                     r.timings.lab_up_ms, r.timings.vpn_up_ms, r.timings.teardown_ms, r.window_ms);
+  out += "Timeline (t=0 is the disconnect; packets shown are those outside the tunnel after t=0)\n";
+  int shown_packets = 0, hidden_packets = 0;
+  std::map<std::string, int> after_by_class;
+  for (const auto& e : r.events) {
+    if (e.layer == Layer::packet) {
+      if (e.t_us < 0) continue;
+      ++after_by_class[e.kind];
+      if (e.kind == "tunnel" || e.kind == "link_control" || shown_packets >= 20) {
+        if (e.kind != "tunnel" && e.kind != "link_control") ++hidden_packets;
+        continue;
+      }
+      ++shown_packets;
+    }
+    out += "  " + describe_event(e) + "\n";
+  }
+  if (hidden_packets) out += fmt::format("  ... and {} more packets outside the tunnel (see --json / --pcap)\n", hidden_packets);
+
+  out += "\nSummary, layer by layer\n";
+  auto first = [&](Layer l, const std::string& kind, auto pred) -> const Event* {
+    for (const auto& e : r.events)
+      if (e.layer == l && e.kind == kind && e.t_us >= 0 && pred(e)) return &e;
+    return nullptr;
+  };
+  auto any = [](const Event&) { return true; };
+  if (auto* e = first(Layer::link, "removed", [&](const Event& e) { return e.detail.value("ifname", "") == r.vpn.interface; }))
+    out += fmt::format("  1 tunnel interface: {} removed at {:+.3f} ms\n", r.vpn.interface, e->t_us / 1000.0);
+  else
+    out += fmt::format("  1 tunnel interface: no removal of {} seen in the window\n", r.vpn.interface);
+  int routes_removed = 0;
+  std::string removed;
+  for (const auto& e : r.events)
+    if (e.layer == Layer::route && e.kind == "removed" && e.t_us >= 0 && e.detail.value("table", nlohmann::json()) == "main") {
+      ++routes_removed;
+      removed += (removed.empty() ? "" : ", ") + str(e.detail, "dst");
+    }
+  out += fmt::format("  2 routes: {} main-table routes removed after t=0{}\n", routes_removed, removed.empty() ? "" : " (" + removed + ")");
+  for (const auto& p : r.probes) {
+    std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
+                       : p.survived ? "survived"
+                       : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
+                                    : "no error and no data: still hanging at the end of the window";
+    out += fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
+    if (p.proto == "dns" && p.setup_ok)
+      out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
+                         list(p.extra["answered_by_before"]), list(p.extra["answered_by_after"]), p.extra.value("failed_after", 0),
+                         p.extra.value("slowest_after_ms", 0.0));
+    if (p.extra.contains("lookup_hanging_since_ms") && !p.extra["lookup_hanging_since_ms"].is_null())
+      out += fmt::format("      a lookup was still waiting for an answer at the end of the window (since {:+.1f} ms)\n",
+                         p.extra["lookup_hanging_since_ms"].get<double>());
+  }
+  if (auto* e = first(Layer::dns, "resolver_changed", any))
+    out += fmt::format("  4 resolver: {} -> {} at {:+.3f} ms\n", list(e->detail["from"]), list(e->detail["to"]), e->t_us / 1000.0);
+  else
+    out += "  4 resolver: resolv.conf did not change in the window\n";
+  out += fmt::format("  packets on the physical interface after t=0: {} tunnel, {} plaintext DNS, {} bypassing the tunnel, {} link housekeeping\n",
+                     after_by_class["tunnel"], after_by_class["dns_plaintext"], after_by_class["bypass"], after_by_class["link_control"]);
+  out += fmt::format("  leaks in the window: {} plaintext DNS queries, {} other packets outside the tunnel\n", r.leaks.dns_plaintext,
+                     r.leaks.non_tunnel_packets);
+  if (r.netlink_events_lost) out += fmt::format("  WARNING: the kernel dropped netlink events {} time(s) (ENOBUFS)\n", r.netlink_events_lost);
+  for (const auto& n : r.notes) out += "  note: " + n + "\n";
+  return out;
+}
+
+}  // namespace ss::report
