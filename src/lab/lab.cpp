@@ -67,12 +67,7 @@ void Lab::apply_one(const Step& step) {
   } else if (auto* s = std::get_if<WriteFile>(&step)) {
     fs::path p(s->path);
     if (p.parent_path().parent_path() != "/etc/netns") throw std::logic_error("lab files live in /etc/netns/<ns>/: " + s->path);
-    if (!fs::exists("/etc/netns") && !etc_netns_created_) {
-      fs::create_directory("/etc/netns");
-      etc_netns_created_ = true;
-      // Removed only if no other run still has files there.
-      ledger_.undo("/etc/netns", [] { ::rmdir("/etc/netns"); });
-    }
+    ledger_.shared_dir("/etc/netns");
     if (!fs::exists(p.parent_path())) {
       fs::create_directory(p.parent_path());
       ledger_.path(p.parent_path());

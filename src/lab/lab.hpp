@@ -42,7 +42,6 @@ class Lab {
   Ledger ledger_;
   std::map<std::string, sys::Fd> fds_;
   std::map<std::string, std::unique_ptr<sys::Netlink>> netlinks_;
-  bool etc_netns_created_ = false;
 };
 
 // Applies an nftables ruleset inside the namespace behind netns_fd, in one batch (libnftables).

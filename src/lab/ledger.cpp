@@ -1,10 +1,13 @@
 #include "lab/ledger.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -75,6 +78,60 @@ Ledger::Ledger(std::string prefix) : prefix_(std::move(prefix)), run_dir_(std::s
 
 Ledger::~Ledger() { teardown(); }
 
+namespace {
+
+// Serialises the shared-directory bookkeeping of concurrent runs.
+class StateLock {
+ public:
+  StateLock() : fd_(::open((std::string(kStateDir) + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_) ::flock(fd_.get(), LOCK_EX);
+  }
+  ~StateLock() {
+    if (fd_) ::flock(fd_.get(), LOCK_UN);
+  }
+
+ private:
+  sys::Fd fd_;
+};
+
+std::string marker_for(const std::string& dir) {
+  std::string m = dir;
+  std::replace(m.begin(), m.end(), '/', '_');
+  return std::string(kStateDir) + "/.created" + m;
+}
+
+}  // namespace
+
+void Ledger::shared_dir(const std::string& dir) {
+  StateLock lock;
+  if (fs::exists(dir)) return;
+  fs::create_directories(dir);
+  std::ofstream(marker_for(dir)) << dir << '\n';
+}
+
+std::vector<std::string> release_shared_dirs() {
+  std::vector<std::string> out;
+  if (!fs::exists(kStateDir)) return out;
+  {
+    StateLock lock;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(kStateDir, ec))
+      if (e.path().filename().string().rfind("ss-", 0) == 0) return out;  // a run is still here
+    for (const auto& e : fs::directory_iterator(kStateDir, ec)) {
+      const std::string name = e.path().filename();
+      if (name.rfind(".created", 0) != 0) continue;
+      std::ifstream f(e.path());
+      std::string dir;
+      std::getline(f, dir);
+      if (!dir.empty() && ::rmdir(dir.c_str()) == 0) out.push_back("removed empty " + dir);
+      if (!fs::exists(dir)) fs::remove(e.path(), ec);
+    }
+    fs::remove(std::string(kStateDir) + "/.lock", ec);
+  }
+  ::rmdir(kStateDir);
+  return out;
+}
+
 void Ledger::netns(const std::string& name) { entries_.push_back({Entry::Kind::netns, name, nullptr, {}}); }
 
 void Ledger::path(const std::string& p) { entries_.push_back({Entry::Kind::path, p, nullptr, {}}); }
@@ -117,7 +174,7 @@ std::vector<std::string> Ledger::teardown() {
   }
   entries_.clear();
   children_.clear();
-  ::rmdir(kStateDir);  // only if no other run is using it
+  release_shared_dirs();
   return problems;
 }
 
@@ -170,6 +227,7 @@ std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& wante
       out.push_back(fmt::format("{}: removed {}", prefix, run_dir));
     }
   }
+  for (auto& line : release_shared_dirs()) out.push_back(std::move(line));
   return out;
 }
 

@@ -28,6 +28,9 @@ class Ledger {
   // A process: returns it for use; it is stopped (SIGTERM, then SIGKILL) at teardown.
   sys::Child& process(const std::string& label, sys::Child child);
   void undo(const std::string& label, std::function<void()> fn);  // any other undo action
+  // A directory shared by every run (/etc/netns, /run/wireguard): created if missing, and
+  // then removed, empty, by the last run to finish (or by cleanup), never by another one.
+  void shared_dir(const std::string& path);
 
   // Undoes everything in reverse order; never throws; returns the problems it met.
   std::vector<std::string> teardown();
@@ -50,6 +53,9 @@ std::string new_run_prefix();
 // Removes what dead runs left (namespaces, their processes, /etc/netns files, state dirs):
 // every prefix given, or every "ss-" prefix whose owning process is gone. Returns lines to
 // print. Never touches a run that is still alive.
+// Removes the shared directories runs created, once no run is left; under a lock.
+std::vector<std::string> release_shared_dirs();
+
 std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& prefixes);
 
 }  // namespace ss::lab

@@ -40,10 +40,7 @@ WgKeys WgKeys::generate() {
 WgDevice::WgDevice(Lab& lab, const std::string& ns, const std::string& ifname) : ifname_(ifname) {
   namespace fs = std::filesystem;
   // The mount point for the private tmpfs; created (and later removed) only if missing.
-  if (!fs::exists("/run/wireguard")) {
-    fs::create_directory("/run/wireguard");
-    lab.ledger().undo("/run/wireguard", [] { ::rmdir("/run/wireguard"); });
-  }
+  lab.ledger().shared_dir("/run/wireguard");
   child_ = &lab.spawn(ns, "wireguard-go-" + ifname, {"wireguard-go", "-f", ifname}, false, {"/run/wireguard"});
   socket_path_ = fmt::format("/proc/{}/root/run/wireguard/{}.sock", child_->pid(), ifname);
   // wireguard-go creates the TUN device, then the socket: wait for it, bounded.
