@@ -254,11 +254,32 @@ class Experiment {
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
     for (const auto& a : agents_) {
-      if (a.name == "tcp-client") r.probes.push_back(stream_fate("tcp", "tcp", a.lines, t0_, end_));
+      if (a.name == "tcp-client") {
+        r.probes.push_back(stream_fate("tcp", "tcp", a.lines, t0_, end_));
+        add_wire_view(a, r.probes.back());
+      }
       if (a.name == "dns-client") r.probes.push_back(dns_fate(a.lines, t0_, end_));
     }
     r.netlink_events_lost = lost_;
     if (pcap_dropped_) r.notes.push_back(fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
+  }
+
+  // What the probe's own flow put on the physical interface after t=0.
+  void add_wire_view(const AgentStream& a, ProbeFate& f) {
+    std::string local;
+    for (const auto& l : a.lines)
+      if (l.value("kind", "") == "ready") local = l.value("local", "");
+    auto colon = local.rfind(':');
+    if (colon == std::string::npos) return;
+    const int port = std::atoi(local.c_str() + colon + 1);
+    int out = 0, in = 0, rst_in = 0;
+    std::set<std::string> sources;
+    for (const auto& p : packets_) {
+      if (p.mono_ns < t0_ || p.mono_ns > end_ || p.info.proto != 6) continue;
+      if (p.outgoing && p.info.sport == port) ++out, sources.insert(p.info.src);
+      if (!p.outgoing && p.info.dport == port) ++in, rst_in += (p.info.tcp_flags & 4) ? 1 : 0;
+    }
+    f.extra["wire_after_t0"] = {{"segments_out", out}, {"segments_in", in}, {"rst_in", rst_in}, {"sources", sources}};
   }
 
   // The agent lines worth a place on the timeline: every state change, not every echo.

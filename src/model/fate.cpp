@@ -45,6 +45,11 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
     f.extra["gap_ms"] = ms_since(last_echo_before, first_echo_after);
   else
     f.extra["gap_ms"] = nullptr;
+  for (const auto& l : client) {
+    if (l.value("kind", "") != "summary") continue;
+    for (const char* k : {"unacked", "total_retrans", "state"})
+      if (l.contains(k)) f.extra[std::string("tcp_") + k] = l[k];
+  }
   f.survived = !f.error && echoes_after > 0;
   f.extra["state"] = f.survived ? "alive" : (f.error ? "failed" : "hanging");
   return f;

@@ -113,12 +113,23 @@ std::string render_run(const RunRecord& r) {
       removed += (removed.empty() ? "" : ", ") + str(e.detail, "dst");
     }
   out += fmt::format("  2 routes: {} main-table routes removed after t=0{}\n", routes_removed, removed.empty() ? "" : " (" + removed + ")");
+  // Layer 3 (transport probes), then layer 4 (the resolver, then the DNS probes).
   for (const auto& p : r.probes) {
+    if (p.proto == "dns") continue;
     std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
                        : p.survived ? "survived"
                        : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
                                     : "no error and no data: still hanging at the end of the window";
     out += fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
+    if (p.extra.contains("wire_after_t0")) {
+      const auto& w = p.extra["wire_after_t0"];
+      out += fmt::format("      on the physical interface after t=0: {} segments out (from {}), {} in, {} RST",
+                         w.value("segments_out", 0), list(w["sources"]), w.value("segments_in", 0), w.value("rst_in", 0));
+      if (p.extra.contains("tcp_unacked"))
+        out += fmt::format("; socket at the end: {} unacknowledged, {} retransmissions", p.extra["tcp_unacked"].dump(),
+                           p.extra["tcp_total_retrans"].dump());
+      out += "\n";
+    }
     if (p.proto == "dns" && p.setup_ok)
       out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
                          list(p.extra["answered_by_before"]), list(p.extra["answered_by_after"]), p.extra.value("failed_after", 0),
@@ -131,6 +142,30 @@ std::string render_run(const RunRecord& r) {
     out += fmt::format("  4 resolver: {} -> {} at {:+.3f} ms\n", list(e->detail["from"]), list(e->detail["to"]), e->t_us / 1000.0);
   else
     out += "  4 resolver: resolv.conf did not change in the window\n";
+  for (const auto& p : r.probes) {
+    if (p.proto != "dns") continue;
+    std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
+                       : p.survived ? "survived"
+                       : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
+                                    : "no error and no data: still hanging at the end of the window";
+    out += fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
+    if (p.extra.contains("wire_after_t0")) {
+      const auto& w = p.extra["wire_after_t0"];
+      out += fmt::format("      on the physical interface after t=0: {} segments out (from {}), {} in, {} RST",
+                         w.value("segments_out", 0), list(w["sources"]), w.value("segments_in", 0), w.value("rst_in", 0));
+      if (p.extra.contains("tcp_unacked"))
+        out += fmt::format("; socket at the end: {} unacknowledged, {} retransmissions", p.extra["tcp_unacked"].dump(),
+                           p.extra["tcp_total_retrans"].dump());
+      out += "\n";
+    }
+    if (p.proto == "dns" && p.setup_ok)
+      out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
+                         list(p.extra["answered_by_before"]), list(p.extra["answered_by_after"]), p.extra.value("failed_after", 0),
+                         p.extra.value("slowest_after_ms", 0.0));
+    if (p.extra.contains("lookup_hanging_since_ms") && !p.extra["lookup_hanging_since_ms"].is_null())
+      out += fmt::format("      a lookup was still waiting for an answer at the end of the window (since {:+.1f} ms)\n",
+                         p.extra["lookup_hanging_since_ms"].get<double>());
+  }
   out += fmt::format("  packets on the physical interface after t=0: {} tunnel, {} plaintext DNS, {} bypassing the tunnel, {} link housekeeping\n",
                      after_by_class["tunnel"], after_by_class["dns_plaintext"], after_by_class["bypass"], after_by_class["link_control"]);
   out += fmt::format("  leaks in the window: {} plaintext DNS queries, {} other packets outside the tunnel\n", r.leaks.dns_plaintext,
