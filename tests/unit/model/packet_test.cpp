@@ -348,8 +348,8 @@ TEST(Dns, RejectsWhatIsNotAQuestion) {
   EXPECT_FALSE(parse_dns(pointer));
   Bytes long_label = dns(1, {std::string(64, 'a')}, 1, false);
   EXPECT_FALSE(parse_dns(long_label));
-  Bytes no_type = dns(1, kWhoami, 1, false);
-  no_type.resize(no_type.size() - 4);  // ends right after the name
+  const Bytes query = dns(1, kWhoami, 1, false);
+  const Bytes no_type(query.begin(), query.end() - 4);  // ends right after the name
   EXPECT_FALSE(parse_dns(no_type));
   EXPECT_TRUE(parse_dns(dns(1, {std::string(63, 'a')}, 1, false)));
 }
