@@ -36,11 +36,6 @@ EventLoop::EventLoop() {
   watch(signals_.get());
 }
 
-EventLoop::~EventLoop() {
-  sigset_t set = stop_signals();
-  sigprocmask(SIG_UNBLOCK, &set, nullptr);
-}
-
 void EventLoop::watch(int fd) {
   epoll_event ev{};
   ev.events = EPOLLIN;

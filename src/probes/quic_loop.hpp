@@ -12,9 +12,9 @@ inline constexpr uint64_t kNever = UINT64_MAX;
 
 class EventLoop {
  public:
-  // Blocks SIGTERM and SIGINT for the process and receives them through a signalfd.
+  // Blocks SIGTERM and SIGINT for the process and receives them through a signalfd. They stay
+  // blocked afterwards: a late SIGTERM must not kill an agent while it prints its summary.
   EventLoop();
-  ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 

@@ -199,8 +199,15 @@ void Server::retire_cid(ServerConn& conn, const std::string& key) {
 ServerConn* Server::accept(std::span<const uint8_t> data, const ngtcp2_path& path, uint64_t now) {
   ngtcp2_pkt_hd hd;
   if (ngtcp2_accept(&hd, data.data(), data.size()) != 0) return nullptr;
+  std::unique_ptr<ServerConn> conn;
+  try {
+    conn = std::make_unique<ServerConn>(*this, next_id_, hd, path, now);
+  } catch (const std::exception& e) {  // one client's bad Initial must not stop the server
+    fmt::print(stderr, "quic-server: cannot accept from {}: {}\n",
+               format_endpoint(path.remote.addr), e.what());
+    return nullptr;
+  }
   uint64_t id = next_id_++;
-  auto conn = std::make_unique<ServerConn>(*this, id, hd, path, now);
   ServerConn* raw = conn.get();
   conns_.emplace(id, std::move(conn));
   return raw;
