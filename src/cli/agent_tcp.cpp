@@ -19,18 +19,23 @@ Micros duration_option(const std::string& text, const char* option) {
 void add_tcp_agents(CLI::App& agent) {
   struct Opts {
     std::string server, listen, interval = "100ms", duration = "30s", name = "whoami.splitsecond.test";
+    std::string mode = "stream", user_timeout;
   };
   auto o = std::make_shared<Opts>();
 
   auto* client = agent.add_subcommand("tcp-client", "TCP probe client: a numbered line every interval");
   client->add_option("--server", o->server, "IP:PORT")->required();
   client->add_option("--interval", o->interval);
+  client->add_option("--mode", o->mode, "stream | send-on-signal | idle | bulk");
+  client->add_option("--user-timeout", o->user_timeout, "set TCP_USER_TIMEOUT, e.g. 2s");
   client->add_option("--duration", o->duration);
   client->callback([o] {
     probes::TcpClientOptions t;
     t.server = probes::Endpoint::parse(o->server, "--server");
     t.interval = duration_option(o->interval, "--interval");
     t.duration = duration_option(o->duration, "--duration");
+    t.mode = probes::parse_tcp_mode(o->mode);
+    if (!o->user_timeout.empty()) t.user_timeout = duration_option(o->user_timeout, "--user-timeout");
     std::exit(probes::run_tcp_client(t));
   });
 

@@ -6,10 +6,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "lab/probe.hpp"
 #include "lab/vpn.hpp"
 #include "model/errors.hpp"
 #include "model/fate.hpp"
@@ -22,10 +24,6 @@
 
 namespace ss::lab {
 namespace {
-
-constexpr int kTcpPort = 7001;
-
-std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe"); }
 
 double ms(int64_t a_ns, int64_t b_ns) { return static_cast<double>(b_ns - a_ns) / 1e6; }
 
@@ -91,9 +89,40 @@ struct Packet {
   bool outgoing;
 };
 
-class Experiment {
+// One probe in this run: the catalog's object, its agents, and a set-up failure if any.
+struct RunningProbe {
+  std::unique_ptr<Probe> probe;
+  AgentStream* client = nullptr;
+  std::vector<AgentStream*> servers;
+  std::optional<std::string> setup_error;
+};
+
+class Experiment final : public ProbeEnv {
  public:
-  Experiment(const Scenario& s, const RunOptions& o) : s_(s), o_(o), window_(o.window.value_or(s.window)) {}
+  Experiment(const Scenario& s, const RunOptions& o) : s_(s), o_(o), window_(o.window.value_or(s.window)) {
+    for (const auto& spec : s.probes) {
+      RunningProbe rp;
+      rp.probe = make_probe(spec);
+      if (!rp.probe) throw UsageError(fmt::format("{}: probe '{}' is not available in this build", s.origin, spec.name));
+      probes_.push_back(std::move(rp));
+    }
+  }
+
+  // ProbeEnv
+  Lab& lab() override { return *lab_; }
+  const Scenario& scenario() override { return s_; }
+  std::string server_ip() override { return ip_of(s_.topology.server_ip4); }
+  std::string self_exe() override { return std::filesystem::read_symlink("/proc/self/exe"); }
+  const AgentLines& start_server_agent(const std::string& label, std::vector<std::string> args) override {
+    AgentStream& a = start_agent(lab_->names().server, label, std::move(args));
+    if (current_) current_->servers.push_back(&a);
+    wait_ready({&a}, std::chrono::milliseconds(3000));
+    if (!a.has("ready")) throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->log_path(label)));
+    return a.lines;
+  }
+  sys::Child& start_server_program(const std::string& label, std::vector<std::string> argv, bool capture_stdout) override {
+    return lab_->spawn(lab_->names().server, label, std::move(argv), capture_stdout);
+  }
 
   RunRecord run() {
     RunRecord r;
@@ -126,6 +155,9 @@ class Experiment {
 
       phase("tearing down");
       t = sys::mono_ns();
+      // Clients first: a server ending first would show up as one more failure.
+      for (auto& rp : probes_)
+        if (rp.client) rp.client->child->stop(std::chrono::milliseconds(500)), rp.client->read();
       for (auto& a : agents_) a.child->stop(std::chrono::milliseconds(500)), a.read();
       for (const auto& problem : lab.teardown()) r.notes.push_back("teardown: " + problem);
       r.timings.teardown_ms = ms(t, sys::mono_ns());
@@ -149,10 +181,10 @@ class Experiment {
     return agents_.back();
   }
 
-  void wait_ready(std::vector<size_t> which, std::chrono::milliseconds limit) {
+  void wait_ready(const std::vector<AgentStream*>& which, std::chrono::milliseconds limit) {
     const int64_t deadline = sys::mono_ns() + limit.count() * 1'000'000;
-    for (size_t i : which) {
-      auto& a = agents_[i];
+    for (AgentStream* ap : which) {
+      auto& a = *ap;
       while (!a.has("ready") && !a.has("setup_failed") && sys::mono_ns() < deadline) {
         signals_.check();
         pollfd p{a.child->stdout_fd(), POLLIN, 0};
@@ -164,20 +196,23 @@ class Experiment {
   }
 
   void start_agents() {
-    agents_.reserve(8);
     const auto& n = lab_->names();
-    const std::string server = fmt::format("{}:{}", ip_of(s_.topology.server_ip4), kTcpPort);
     const std::string run_for = format_duration(s_.before + window_ + Micros(5'000'000));
-    start_agent(n.server, "tcp-server", {"tcp-server", "--listen", server});
-    wait_ready({0}, std::chrono::milliseconds(3000));
-    std::vector<size_t> clients;
-    for (const auto& p : s_.probes) {
-      if (p.name == "tcp") {
-        start_agent(n.client, "tcp-client", {"tcp-client", "--server", server, "--interval", format_duration(p.interval), "--duration", run_for});
-      } else if (p.name == "dns") {
-        start_agent(n.client, "dns-client", {"dns-client", "--interval", format_duration(p.interval), "--duration", run_for});
+    for (auto& rp : probes_) {
+      current_ = &rp;
+      try {
+        rp.probe->start_server(*this);
+      } catch (const ProbeSetupError& e) {
+        rp.setup_error = e.what();
       }
-      clients.push_back(agents_.size() - 1);
+      current_ = nullptr;
+      signals_.check();
+    }
+    std::vector<AgentStream*> clients;
+    for (auto& rp : probes_) {
+      if (rp.setup_error) continue;
+      rp.client = &start_agent(n.client, rp.probe->name() + "-client", rp.probe->client_args(*this, run_for));
+      clients.push_back(rp.client);
     }
     wait_ready(clients, std::chrono::milliseconds(5000));
   }
@@ -201,9 +236,12 @@ class Experiment {
     phase("recording");
     loop.run_until(sys::mono_ns() + s_.before.count() * 1000);
     if (interrupted) throw Interrupted("interrupted before the disconnect");
+    prime_before_t0();
     t0_ = sys::mono_ns();
     vpn.disconnect(s_.disconnect);
     trigger_done_ = sys::mono_ns();
+    for (auto& rp : probes_)
+      if (rp.client && rp.probe->signal_at_t0()) rp.client->child->signal(SIGUSR1);
     end_ = t0_ + window_.count() * 1000;
     loop.run_until(end_);
     // Last reads: what was queued at the end of the window.
@@ -213,6 +251,22 @@ class Experiment {
     lost_ = monitor.overruns();
     pcap_dropped_ = capture.dropped();
     if (interrupted) throw Interrupted("interrupted during the observation window");
+  }
+
+  // Probes that need something under way at the disconnect get SIGUSR1 now; the trigger
+  // waits (at most 100 ms) until each has said it is done.
+  void prime_before_t0() {
+    std::vector<AgentStream*> primed;
+    for (auto& rp : probes_)
+      if (rp.client && rp.probe->signal_before_t0()) rp.client->child->signal(SIGUSR1), primed.push_back(rp.client);
+    const int64_t deadline = sys::mono_ns() + 100'000'000;
+    for (AgentStream* a : primed) {
+      while (!a->has("burst") && sys::mono_ns() < deadline) {
+        pollfd p{a->child->stdout_fd(), POLLIN, 0};
+        ::poll(&p, 1, 1);
+        a->read();
+      }
+    }
   }
 
   Packet classify_frame(int64_t t, std::span<const uint8_t> frame) {
@@ -253,15 +307,25 @@ class Experiment {
     r.events.push_back(trigger);
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
-    for (const auto& a : agents_) {
-      if (a.name == "tcp-client") {
-        r.probes.push_back(stream_fate("tcp", "tcp", a.lines, t0_, end_));
-        add_wire_view(a, r.probes.back());
-      }
-      if (a.name == "dns-client") r.probes.push_back(dns_fate(a.lines, t0_, end_));
-    }
+    for (const auto& rp : probes_) r.probes.push_back(fate_of(rp));
     r.netlink_events_lost = lost_;
     if (pcap_dropped_) r.notes.push_back(fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
+  }
+
+  ProbeFate fate_of(const RunningProbe& rp) {
+    if (rp.setup_error) {
+      ProbeFate f;
+      f.name = rp.probe->name();
+      f.proto = rp.probe->proto();
+      f.setup_ok = false;
+      f.error = rp.setup_error;
+      return f;
+    }
+    AgentLines server;
+    for (const auto* a : rp.servers) server.insert(server.end(), a->lines.begin(), a->lines.end());
+    ProbeFate f = rp.probe->fate(rp.client->lines, server, t0_, end_);
+    if (f.proto == "tcp") add_wire_view(*rp.client, f);
+    return f;
   }
 
   // What the probe's own flow put on the physical interface after t=0.
@@ -289,6 +353,7 @@ class Experiment {
     for (const auto& l : a.lines) {
       const std::string kind = l.value("kind", "");
       const int64_t t = l.value("t_ns", int64_t{0});
+      if (t > end_) continue;  // after the window: the run's own ending, not the disconnect
       bool keep = kind != "echo" && kind != "lookup" && kind != "summary";
       if (kind == "echo" && t >= t0_ && !echo_after_seen) keep = echo_after_seen = true;
       if (kind == "lookup") {
@@ -299,7 +364,7 @@ class Experiment {
       if (!keep) continue;
       Event e;
       e.t_us = (t - t0_) / 1000;
-      e.layer = a.name.rfind("dns", 0) == 0 ? Layer::dns : Layer::probe;
+      e.layer = a.name == "dns-client" ? Layer::dns : Layer::probe;
       e.kind = kind;
       e.detail = l;
       e.detail.erase("t_ns");
@@ -313,7 +378,9 @@ class Experiment {
   Micros window_;
   Signals signals_;
   Lab* lab_ = nullptr;
-  std::vector<AgentStream> agents_;
+  std::deque<AgentStream> agents_;  // stable addresses: probes keep pointers
+  std::vector<RunningProbe> probes_;
+  RunningProbe* current_ = nullptr;
   std::vector<std::pair<int64_t, Event>> raw_;
   std::vector<Packet> packets_;
   std::vector<std::string> resolvers_at_start_;

@@ -143,6 +143,10 @@ sys::Child& Ledger::process(const std::string& label, sys::Child child) {
   return *children_.back();
 }
 
+bool Ledger::has_label(const std::string& label) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == label; });
+}
+
 void Ledger::undo(const std::string& label, std::function<void()> fn) {
   entries_.push_back({Entry::Kind::undo, label, nullptr, std::move(fn)});
 }

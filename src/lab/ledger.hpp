@@ -28,6 +28,7 @@ class Ledger {
   // A process: returns it for use; it is stopped (SIGTERM, then SIGKILL) at teardown.
   sys::Child& process(const std::string& label, sys::Child child);
   void undo(const std::string& label, std::function<void()> fn);  // any other undo action
+  bool has_label(const std::string& label) const;  // a process or undo action of that name
   // A directory shared by every run (/etc/netns, /run/wireguard): created if missing, and
   // then removed, empty, by the last run to finish (or by cleanup), never by another one.
   void shared_dir(const std::string& path);

@@ -1,6 +1,7 @@
 #include "model/fate.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace ss {
@@ -46,12 +47,101 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
   else
     f.extra["gap_ms"] = nullptr;
   for (const auto& l : client) {
+    const int64_t t = l.value("t_ns", int64_t{0});
+    if (l.value("kind", "") == "reconnect" && l.value("ok", false) && t >= t0_ns && t <= end_ns &&
+        !f.extra.contains("reconnected_ms"))
+      f.extra["reconnected_ms"] = ms_since(t0_ns, t);
+  }
+  for (const auto& l : client) {
     if (l.value("kind", "") != "summary") continue;
     for (const char* k : {"unacked", "total_retrans", "state"})
       if (l.contains(k)) f.extra[std::string("tcp_") + k] = l[k];
   }
   f.survived = !f.error && echoes_after > 0;
   f.extra["state"] = f.survived ? "alive" : (f.error ? "failed" : "hanging");
+  return f;
+}
+
+namespace {
+
+// The shared shape of request/response probes: set-up, first error after t=0, successes after.
+struct RequestStats {
+  int ok_after = 0, failed_after = 0;
+  bool last_ok = false;
+};
+
+RequestStats scan_requests(ProbeFate& f, const AgentLines& client, const char* ok_kind, int64_t t0_ns, int64_t end_ns,
+                           const std::function<void(const nlohmann::json&, bool after)>& each) {
+  RequestStats st;
+  for (const auto& l : client) {
+    const std::string kind = l.value("kind", "");
+    const int64_t t = l.value("t_ns", int64_t{0});
+    if (t > end_ns || (kind != ok_kind && kind != "error")) continue;
+    const bool ok = kind == ok_kind && l.value("ok", true);
+    each(l, t >= t0_ns);
+    if (t < t0_ns) continue;
+    st.last_ok = ok;
+    if (ok) {
+      ++st.ok_after;
+    } else {
+      ++st.failed_after;
+      if (!f.error) {
+        f.error = l.value("error", "request failed");
+        f.detected_ms = ms_since(t0_ns, t);
+      }
+    }
+  }
+  return st;
+}
+
+bool setup_failed(ProbeFate& f, const AgentLines& client) {
+  if (has_kind(client, "ready")) return false;
+  f.setup_ok = false;
+  for (const auto& l : client)
+    if (l.value("kind", "") == "setup_failed") f.error = l.value("error", "setup failed");
+  if (!f.error) f.error = "no ready line from the agent";
+  return true;
+}
+
+}  // namespace
+
+ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns, int64_t end_ns) {
+  ProbeFate f;
+  f.name = "ip-seen";
+  f.proto = "http";
+  if (setup_failed(f, client)) return f;
+  std::set<std::string> seen_before, seen_after;
+  auto st = scan_requests(f, client, "response", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
+    if (l.value("kind", "") != "response") return;
+    std::string seen = l.value("seen_as", "");
+    seen = seen.substr(0, seen.rfind(':'));  // the address, not the port
+    (after ? seen_after : seen_before).insert(seen);
+  });
+  std::set<std::string> server_peers;
+  for (const auto& l : server)
+    if (l.value("kind", "") == "request") {
+      std::string peer = l.value("peer", "");
+      server_peers.insert(peer.substr(0, peer.rfind(':')));
+    }
+  f.survived = st.ok_after > 0 && st.last_ok;
+  bool changed = false;
+  for (const auto& a : seen_after) changed |= !seen_before.count(a);
+  f.extra = {{"server_saw_before", seen_before}, {"server_saw_after", seen_after}, {"server_saw", server_peers},
+             {"address_changed", changed && !seen_before.empty()}, {"ok_after", st.ok_after}, {"failed_after", st.failed_after}};
+  return f;
+}
+
+ProbeFate doh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
+  ProbeFate f;
+  f.name = "doh";
+  f.proto = "doh";
+  if (setup_failed(f, client)) return f;
+  int new_conn_after = 0;
+  auto st = scan_requests(f, client, "lookup", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
+    if (after && l.value("new_connection", false)) ++new_conn_after;
+  });
+  f.survived = st.ok_after > 0 && st.last_ok;
+  f.extra = {{"ok_after", st.ok_after}, {"failed_after", st.failed_after}, {"new_connections_after", new_conn_after}};
   return f;
 }
 

@@ -1,6 +1,8 @@
 #include "model/record.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 namespace ss {
 
@@ -21,6 +23,19 @@ Layer layer_from(const std::string& s) {
   for (Layer l : {Layer::link, Layer::addr, Layer::route, Layer::dns, Layer::packet, Layer::probe})
     if (s == layer_name(l)) return l;
   throw std::invalid_argument("unknown layer: " + s);
+}
+
+// An integer field; a float (even a huge one) or another type is rejected, never converted.
+int64_t integer(const nlohmann::json& j, const char* key) {
+  const auto& v = j.at(key);
+  if (!v.is_number_integer()) throw std::invalid_argument(std::string("not an integer: ") + key);
+  return v.get<int64_t>();
+}
+
+int count(const nlohmann::json& j, const char* key) {
+  int64_t v = integer(j, key);
+  if (v < 0 || v > INT32_MAX) throw std::invalid_argument(std::string("out of range: ") + key);
+  return static_cast<int>(v);
 }
 
 template <class T>
@@ -88,7 +103,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.vpn = {v.at("kind"), v.at("implementation"), v.at("interface"), v.at("tunnel_ip"), v.at("endpoint")};
   for (const auto& e : j.at("events")) {
     Event ev;
-    ev.t_us = e.at("t_us");
+    ev.t_us = integer(e, "t_us");
     ev.layer = layer_from(e.at("layer"));
     ev.kind = e.at("kind");
     ev.detail = e;
@@ -107,10 +122,10 @@ RunRecord record_from_json(const nlohmann::json& j) {
     for (const char* k : {"name", "proto", "setup_ok", "survived", "error", "detected_ms"}) f.extra.erase(k);
     r.probes.push_back(std::move(f));
   }
-  r.leaks = {j.at("leaks").at("dns_plaintext"), j.at("leaks").at("non_tunnel_packets")};
+  r.leaks = {count(j.at("leaks"), "dns_plaintext"), count(j.at("leaks"), "non_tunnel_packets")};
   const auto& t = j.at("timings");
   r.timings = {t.at("lab_up_ms"), t.at("vpn_up_ms"), t.at("teardown_ms")};
-  r.netlink_events_lost = j.value("netlink_events_lost", 0);
+  r.netlink_events_lost = j.contains("netlink_events_lost") ? integer(j, "netlink_events_lost") : 0;
   r.notes = j.value("notes", std::vector<std::string>{});
   return r;
 }

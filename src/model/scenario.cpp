@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -125,14 +126,14 @@ std::string check_lab_address(const std::string& text, bool with_prefix) {
 void lab_address(TableReader& r, const std::string& key, std::string& out, bool with_prefix = true) {
   r.string(key, out);
   if (auto err = check_lab_address(out, with_prefix); !err.empty())
-    r.fail(nullptr, key, fmt::format("'{}': {}", out, err));
+    r.fail(r.get(key), key, fmt::format("'{}': {}", out, err));
 }
 
 void interface_name(TableReader& r, const std::string& key, std::string& out) {
   r.string(key, out);
   bool ok = !out.empty() && out.size() < 16 &&
             out.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
-  if (!ok) r.fail(nullptr, key, fmt::format("'{}' is not a valid interface name (1-15 of [A-Za-z0-9-_.])", out));
+  if (!ok) r.fail(r.get(key), key, fmt::format("'{}' is not a valid interface name (1-15 of [A-Za-z0-9-_.])", out));
 }
 
 void read_topology(TableReader& r, Topology& t) {
@@ -165,25 +166,40 @@ void read_vpn(TableReader& r, VpnSpec& v) {
   r.reject_unknown();
 }
 
-void read_probes(TableReader& r, const std::string& origin, Scenario& s) {
-  static const std::map<std::string, ProbeSpec> known = {
-      {"dns", {"dns", Micros(50'000), 0}},
-      {"tcp", {"tcp", Micros(100'000), 7001}},
-  };
-  for (const auto& [name, defaults] : known) {
-    if (auto* t = r.table(name)) {
-      TableReader pr(*t, r.field(name), origin);
-      ProbeSpec p = defaults;
-      pr.duration("interval", p.interval, Micros(10'000), Micros(10'000'000));
-      if (p.port) pr.integer("port", p.port, 1, 65535);
-      pr.reject_unknown();
-      s.probes.push_back(p);
-    }
+void read_probes(TableReader& r, const toml::table& t, const std::string& origin, Scenario& s) {
+  std::string names;
+  for (const auto& k : known_probes()) names += (names.empty() ? "" : ", ") + k.name;
+  for (const auto& [key, node] : t) {
+    std::string name(key.str());
+    auto known = std::find_if(known_probes().begin(), known_probes().end(), [&](const ProbeSpec& k) { return k.name == name; });
+    if (known == known_probes().end()) r.fail(&node, name, "unknown probe (known: " + names + ")");
+    const toml::table* pt = r.table(name);
+    TableReader pr(*pt, r.field(name), origin);
+    ProbeSpec p = *known;
+    pr.duration("interval", p.interval, Micros(10'000), Micros(10'000'000));
+    if (p.port) pr.integer("port", p.port, 1, 65535);
+    if (name.rfind("tcp", 0) == 0) pr.duration("user_timeout", p.user_timeout, Micros(0), Micros(600'000'000));
+    if (name == "quic") pr.boolean("server_migration", p.server_migration);
+    if (name == "websocket") pr.boolean("reconnect", p.reconnect);
+    pr.reject_unknown();
+    s.probes.push_back(p);
   }
   r.reject_unknown();
 }
 
 }  // namespace
+
+const std::vector<ProbeSpec>& known_probes() {
+  static const std::vector<ProbeSpec> probes = {
+      {"dns", Micros(50'000), 0},           {"tcp", Micros(100'000), 7001},
+      {"tcp-send-now", Micros(100'000), 7001}, {"tcp-idle", Micros(100'000), 7001},
+      {"tcp-inflight", Micros(100'000), 7001}, {"websocket", Micros(100'000), 7002},
+      {"ip-seen", Micros(200'000), 7003},   {"doh", Micros(200'000), 8443},
+      {"quic", Micros(100'000), 7004},      {"mptcp", Micros(100'000), 7005},
+      {"ssh", Micros(100'000), 2222},       {"mosh", Micros(100'000), 60001},
+  };
+  return probes;
+}
 
 std::string ip_of(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
@@ -225,7 +241,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
   }
   if (auto* t = r.table("probes")) {
     TableReader pr(*t, "probes", origin);
-    read_probes(pr, origin, s);
+    read_probes(pr, *t, origin, s);
   }
   r.reject_unknown();
   return s;

@@ -49,10 +49,16 @@ struct VpnSpec {
 };
 
 struct ProbeSpec {
-  std::string name;   // "dns", "tcp"
-  Micros interval{0};
-  int port = 0;       // server port, where the probe has one
+  std::string name;           // one of known_probes()
+  Micros interval{0};         // how often it sends or looks up
+  int port = 0;               // its server's port, where it has one
+  Micros user_timeout{0};     // TCP probes: TCP_USER_TIMEOUT (0: the kernel default)
+  bool server_migration = true;  // quic: the server allows the client's address to change
+  bool reconnect = false;     // websocket: reconnect with backoff after a failure
 };
+
+// The probes a scenario may name, with their defaults.
+const std::vector<ProbeSpec>& known_probes();
 
 struct Scenario {
   std::string name;

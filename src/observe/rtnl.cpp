@@ -83,11 +83,13 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
       return e;
     }
     auto prev = flags_.find(ifi->ifi_index);
+    const bool known = prev != flags_.end();
+    const unsigned before = known ? prev->second : 0;
     flags_[ifi->ifi_index] = flags;
-    if (prev == flags_.end()) {
+    if (!known) {
       e.kind = "added";
     } else {
-      const unsigned changed = prev->second ^ flags;
+      const unsigned changed = before ^ flags;
       if (!(changed & (IFF_UP | IFF_LOWER_UP | IFF_RUNNING))) return std::nullopt;
       e.kind = up && lower_up ? "up" : "down";
     }
@@ -215,6 +217,7 @@ void NetlinkMonitor::resync_routes(int64_t now_ns, std::vector<std::pair<int64_t
     if (now.count(key)) continue;
     e.kind = "removed";
     e.detail["notified"] = false;
+    reported_unnotified_.insert(key);
     out.emplace_back(now_ns, e);
   }
   routes_ = std::move(now);
@@ -240,8 +243,14 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
       auto e = decoder_.decode(nlh);
       if (!e) continue;
       if (e->layer == Layer::route) {
-        if (e->kind == "added") routes_[route_key(*e)] = *e;
-        else routes_.erase(route_key(*e));
+        const std::string key = route_key(*e);
+        if (e->kind == "added") {
+          routes_[key] = *e;
+        } else if (reported_unnotified_.erase(key)) {
+          continue;  // already reported by a resync; this notice came late
+        } else {
+          routes_.erase(key);
+        }
       }
       if (e->layer == Layer::link && (e->kind == "removed" || e->kind == "down")) link_went = true;
       out.emplace_back(now_ns, std::move(*e));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ class NetlinkMonitor {
   mnl_socket* dump_sock_ = nullptr;
   unsigned dump_seq_ = 100;
   std::map<std::string, Event> routes_;
+  std::set<std::string> reported_unnotified_;
   RtnlDecoder decoder_;
   int64_t overruns_ = 0;
 };

@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <algorithm>
 #include <map>
 
 #include "model/errors.hpp"
@@ -82,78 +84,166 @@ Endpoint Endpoint::parse(const std::string& text, const std::string& what) {
   return e;
 }
 
-int run_tcp_client(const TcpClientOptions& o) {
-  const std::string agent = "tcp-client";
-  install_stop_handlers();
-  const int64_t start = sys::mono_ns();
-  int rc = connect_bounded(o.server, o.connect_timeout);
-  if (rc < 0) {
-    emit(agent, "setup_failed", {{"error", sys::errno_name(-rc)}});
-    return kSetupFailed;
-  }
-  sys::Fd sock(rc);
-  int one = 1;
-  ::setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  emit(agent, "ready", {{"local", local_of(sock.get())}, {"remote", sockaddr_text(&o.server.addr)}});
+TcpMode parse_tcp_mode(const std::string& text) {
+  if (text == "stream") return TcpMode::stream;
+  if (text == "send-on-signal") return TcpMode::send_on_signal;
+  if (text == "idle") return TcpMode::idle;
+  if (text == "burst") return TcpMode::burst;
+  throw UsageError(fmt::format("--mode: '{}' is not one of stream, send-on-signal, idle, burst", text));
+}
 
-  const int64_t end = start + o.duration.count() * 1000;
-  const int64_t interval = o.interval.count() * 1000;
-  int64_t next_send = sys::mono_ns();
-  std::map<uint64_t, int64_t> sent_at;
-  uint64_t seq = 0, echoed = 0;
-  std::string inbox;
-  std::string fate = "running";
-  while (!stop_requested() && fate == "running") {
-    int64_t now = sys::mono_ns();
-    if (now >= end) break;
-    if (now >= next_send) {
-      std::string line = fmt::format("{}\n", ++seq);
-      ssize_t n = ::send(sock.get(), line.data(), line.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno != EAGAIN) {
-        emit(agent, "error", {{"error", sys::errno_name(errno)}, {"op", "send"}, {"seq", seq}});
-        fate = "error";
+namespace {
+
+volatile sig_atomic_t g_go = 0;
+void on_usr1(int) { g_go = 1; }
+
+class TcpClient {
+ public:
+  explicit TcpClient(const TcpClientOptions& o) : o_(o) {}
+
+  int run() {
+    install_stop_handlers();
+    ::signal(SIGUSR1, on_usr1);
+    const int64_t start = sys::mono_ns();
+    int rc = connect_bounded(o_.server, o_.connect_timeout);
+    if (rc < 0) {
+      emit(agent_, "setup_failed", {{"error", sys::errno_name(-rc)}});
+      return kSetupFailed;
+    }
+    sock_.reset(rc);
+    int one = 1;
+    ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (o_.user_timeout.count() > 0) {
+      unsigned ms = static_cast<unsigned>(o_.user_timeout.count() / 1000);
+      ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+    }
+    emit(agent_, "ready", {{"local", local_of(sock_.get())}, {"remote", sockaddr_text(&o_.server.addr)}});
+    end_ = start + o_.duration.count() * 1000;
+    next_send_ = sys::mono_ns();
+    while (!stop_requested() && fate_ == "running" && sys::mono_ns() < end_) pass();
+    summary();
+    return 0;
+  }
+
+ private:
+  bool sending() const {
+    if (o_.mode == TcpMode::idle || o_.mode == TcpMode::burst) return false;
+    return o_.mode != TcpMode::send_on_signal || g_go;
+  }
+
+  void pass() {
+    const int64_t now = sys::mono_ns();
+    if (o_.mode == TcpMode::send_on_signal && g_go && !announced_) {
+      announced_ = true;
+      emit(agent_, "sending", {});
+      next_send_ = now;
+    }
+    if (o_.mode == TcpMode::burst && g_go && !announced_) {
+      announced_ = true;
+      send_burst();
+    }
+    if (sending() && now >= next_send_) send_line(now);
+    pollfd p{sock_.get(), POLLIN, 0};
+    int64_t until = end_;
+    if (sending()) until = std::min(until, next_send_);
+    int wait_ms = static_cast<int>(std::clamp<int64_t>((until - sys::mono_ns()) / 1'000'000, 0, 50));
+    if (::poll(&p, 1, wait_ms) <= 0) return;
+    if (p.revents & (POLLIN | POLLERR | POLLHUP)) receive();
+  }
+
+  void send_line(int64_t now) {
+    std::string line = fmt::format("{}\n", ++seq_);
+    ssize_t n = ::send(sock_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN) return fail("send");
+    sent_at_[seq_] = now;
+    next_send_ += o_.interval.count() * 1000;
+  }
+
+  // As much of 1 MiB as the socket takes at once: in flight, unacknowledged, at t=0.
+  void send_burst() {
+    static const std::string chunk(65536, 'x');
+    for (int i = 0; i < 16; ++i) {
+      ssize_t n = ::send(sock_.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno != EAGAIN) fail("send");
         break;
       }
-      sent_at[seq] = now;
-      next_send += interval;
+      bytes_sent_ += static_cast<uint64_t>(n);
     }
-    pollfd p{sock.get(), POLLIN, 0};
-    int wait_ms = static_cast<int>(std::max<int64_t>(0, std::min(next_send, end) - sys::mono_ns()) / 1'000'000);
-    if (::poll(&p, 1, wait_ms) <= 0) continue;
-    char buf[4096];
-    ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
+    emit(agent_, "burst", {{"bytes", bytes_sent_}});
+  }
+
+  void receive() {
+    char buf[65536];
+    ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      emit(agent, "error", {{"error", sys::errno_name(errno)}, {"op", "recv"}});
-      fate = "error";
-    } else if (n == 0) {
-      emit(agent, "closed", {{"by", "peer"}});
-      fate = "closed";
-    } else {
-      inbox.append(buf, static_cast<size_t>(n));
-      for (auto nl = inbox.find('\n'); nl != std::string::npos; nl = inbox.find('\n')) {
-        uint64_t s = std::strtoull(inbox.substr(0, nl).c_str(), nullptr, 10);
-        inbox.erase(0, nl + 1);
-        auto it = sent_at.find(s);
-        int64_t rtt = it == sent_at.end() ? -1 : us_between(it->second, sys::mono_ns());
-        if (it != sent_at.end()) sent_at.erase(sent_at.begin(), std::next(it));
-        ++echoed;
-        emit(agent, "echo", {{"seq", s}, {"rtt_us", rtt}});
+      if (errno != EAGAIN && errno != EINTR) fail("recv");
+      return;
+    }
+    if (n == 0) {
+      emit(agent_, "closed", {{"by", "peer"}});
+      fate_ = "closed";
+      return;
+    }
+    if (o_.mode == TcpMode::burst) {
+      bytes_echoed_ += static_cast<uint64_t>(n);
+      // A bulk echo is progress: report it at most every 100 ms as an echo.
+      const int64_t now = sys::mono_ns();
+      if (now - last_bulk_echo_ >= 100'000'000) {
+        last_bulk_echo_ = now;
+        emit(agent_, "echo", {{"bytes", bytes_echoed_}});
       }
+      return;
+    }
+    inbox_.append(buf, static_cast<size_t>(n));
+    for (auto nl = inbox_.find('\n'); nl != std::string::npos; nl = inbox_.find('\n')) {
+      uint64_t s = std::strtoull(inbox_.substr(0, nl).c_str(), nullptr, 10);
+      inbox_.erase(0, nl + 1);
+      auto it = sent_at_.find(s);
+      int64_t rtt = it == sent_at_.end() ? -1 : us_between(it->second, sys::mono_ns());
+      if (it != sent_at_.end()) sent_at_.erase(sent_at_.begin(), std::next(it));
+      ++echoed_;
+      emit(agent_, "echo", {{"seq", s}, {"rtt_us", rtt}});
     }
   }
-  tcp_info info{};
-  socklen_t len = sizeof info;
-  ::getsockopt(sock.get(), IPPROTO_TCP, TCP_INFO, &info, &len);
-  emit(agent, "summary", {{"sent", seq},
-                          {"echoed", echoed},
-                          {"fate", fate},
-                          {"unacked", info.tcpi_unacked},
-                          {"retransmits", info.tcpi_retransmits},
-                          {"total_retrans", info.tcpi_total_retrans},
-                          {"state", info.tcpi_state}});
-  return 0;
-}
+
+  void fail(const char* op) {
+    emit(agent_, "error", {{"error", sys::errno_name(errno)}, {"op", op}});
+    fate_ = "error";
+  }
+
+  void summary() {
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    ::getsockopt(sock_.get(), IPPROTO_TCP, TCP_INFO, &info, &len);
+    int soft = 0;
+    len = sizeof soft;
+    ::getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &soft, &len);
+    emit(agent_, "summary", {{"sent", seq_},
+                             {"echoed", echoed_},
+                             {"bytes_sent", bytes_sent_},
+                             {"fate", fate_},
+                             {"unacked", info.tcpi_unacked},
+                             {"retransmits", info.tcpi_retransmits},
+                             {"total_retrans", info.tcpi_total_retrans},
+                             {"state", info.tcpi_state},
+                             {"pending_error", soft ? nlohmann::json(sys::errno_name(soft)) : nlohmann::json(nullptr)}});
+  }
+
+  const std::string agent_ = "tcp-client";
+  const TcpClientOptions& o_;
+  sys::Fd sock_;
+  int64_t end_ = 0, next_send_ = 0, last_bulk_echo_ = 0;
+  std::map<uint64_t, int64_t> sent_at_;
+  uint64_t seq_ = 0, echoed_ = 0, bytes_sent_ = 0, bytes_echoed_ = 0;
+  std::string inbox_;
+  std::string fate_ = "running";
+  bool announced_ = false;
+};
+
+}  // namespace
+
+int run_tcp_client(const TcpClientOptions& o) { return TcpClient(o).run(); }
 
 int run_tcp_server(const Endpoint& listen_on) {
   const std::string agent = "tcp-server";

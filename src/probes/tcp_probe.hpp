@@ -18,11 +18,22 @@ struct Endpoint {
   static Endpoint parse(const std::string& text, const std::string& what);
 };
 
+enum class TcpMode {
+  stream,          // a numbered line every interval, echoes read
+  send_on_signal,  // silent until SIGUSR1 (sent by the lab right after t=0), then as stream
+  idle,            // never sends; only watches the socket for an error or EOF
+  burst,           // on SIGUSR1 (sent by the lab just before t=0) writes a burst, so that data
+                   // is in flight when the disconnect comes
+};
+TcpMode parse_tcp_mode(const std::string& text);  // throws UsageError
+
 struct TcpClientOptions {
   Endpoint server;
+  TcpMode mode = TcpMode::stream;
   Micros interval{100'000};
   Micros duration{30'000'000};
   Micros connect_timeout{3'000'000};
+  Micros user_timeout{0};  // TCP_USER_TIMEOUT, 0: the kernel's default behaviour
 };
 
 // Runs until the duration ends or a stop is requested; returns the exit status (4: set-up failed).

@@ -14,8 +14,15 @@ std::string str(const nlohmann::json& j, const char* key) {
 
 std::string list(const nlohmann::json& j) {
   std::string out;
+  if (!j.is_array()) return "(none)";
   for (const auto& v : j) out += (out.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
   return out.empty() ? "(none)" : out;
+}
+
+// A field of a (const) record that may be missing: an empty array then.
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json none = nlohmann::json::array();
+  return j.is_object() && j.contains(key) ? j[key] : none;
 }
 
 std::string tcp_flags(int f) {
@@ -37,6 +44,32 @@ std::string packet_text(const nlohmann::json& d) {
   return s;
 }
 
+std::string probe_summary(const ProbeFate& p) {
+  std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
+                     : p.survived ? "survived"
+                     : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
+                                  : "no error and no data: still hanging at the end of the window";
+  std::string out = fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
+  const auto& x = p.extra;
+  if (x.contains("wire_after_t0")) {
+    const auto& w = x["wire_after_t0"];
+    out += fmt::format("      on the physical interface after t=0: {} segments out (from {}), {} in, {} RST",
+                       w.value("segments_out", 0), list(field(w, "sources")), w.value("segments_in", 0), w.value("rst_in", 0));
+    if (x.contains("tcp_unacked"))
+      out += fmt::format("; socket at the end: {} unacknowledged, {} retransmissions", x["tcp_unacked"].dump(),
+                         x.value("tcp_total_retrans", nlohmann::json()).dump());
+    out += "\n";
+  }
+  if (p.proto == "dns" && p.setup_ok)
+    out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
+                       list(field(x, "answered_by_before")), list(field(x, "answered_by_after")), x.value("failed_after", 0),
+                       x.value("slowest_after_ms", 0.0));
+  if (x.contains("lookup_hanging_since_ms") && x["lookup_hanging_since_ms"].is_number())
+    out += fmt::format("      a lookup was still waiting for an answer at the end of the window (since {:+.1f} ms)\n",
+                       x["lookup_hanging_since_ms"].get<double>());
+  return out;
+}
+
 }  // namespace
 
 std::string describe_event(const Event& e) {
@@ -54,7 +87,7 @@ std::string describe_event(const Event& e) {
                          str(d, "type"), e.kind);
       break;
     case Layer::dns:
-      if (e.kind == "resolver_changed") what = fmt::format("resolv.conf nameservers {} -> {}", list(d["from"]), list(d["to"]));
+      if (e.kind == "resolver_changed") what = fmt::format("resolv.conf nameservers {} -> {}", list(field(d, "from")), list(field(d, "to")));
       else if (e.kind == "lookup")
         what = d.value("ok", false) ? fmt::format("lookup via {} answered by {} in {:.1f} ms", str(d, "resolver"), str(d, "answered_by"), d.value("ms", 0.0))
                                     : fmt::format("lookup via {} FAILED {} after {:.1f} ms", str(d, "resolver"), str(d, "error"), d.value("ms", 0.0));
@@ -114,58 +147,14 @@ std::string render_run(const RunRecord& r) {
     }
   out += fmt::format("  2 routes: {} main-table routes removed after t=0{}\n", routes_removed, removed.empty() ? "" : " (" + removed + ")");
   // Layer 3 (transport probes), then layer 4 (the resolver, then the DNS probes).
-  for (const auto& p : r.probes) {
-    if (p.proto == "dns") continue;
-    std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
-                       : p.survived ? "survived"
-                       : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
-                                    : "no error and no data: still hanging at the end of the window";
-    out += fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
-    if (p.extra.contains("wire_after_t0")) {
-      const auto& w = p.extra["wire_after_t0"];
-      out += fmt::format("      on the physical interface after t=0: {} segments out (from {}), {} in, {} RST",
-                         w.value("segments_out", 0), list(w["sources"]), w.value("segments_in", 0), w.value("rst_in", 0));
-      if (p.extra.contains("tcp_unacked"))
-        out += fmt::format("; socket at the end: {} unacknowledged, {} retransmissions", p.extra["tcp_unacked"].dump(),
-                           p.extra["tcp_total_retrans"].dump());
-      out += "\n";
-    }
-    if (p.proto == "dns" && p.setup_ok)
-      out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
-                         list(p.extra["answered_by_before"]), list(p.extra["answered_by_after"]), p.extra.value("failed_after", 0),
-                         p.extra.value("slowest_after_ms", 0.0));
-    if (p.extra.contains("lookup_hanging_since_ms") && !p.extra["lookup_hanging_since_ms"].is_null())
-      out += fmt::format("      a lookup was still waiting for an answer at the end of the window (since {:+.1f} ms)\n",
-                         p.extra["lookup_hanging_since_ms"].get<double>());
-  }
+  for (const auto& p : r.probes)
+    if (p.proto != "dns") out += probe_summary(p);
   if (auto* e = first(Layer::dns, "resolver_changed", any))
-    out += fmt::format("  4 resolver: {} -> {} at {:+.3f} ms\n", list(e->detail["from"]), list(e->detail["to"]), e->t_us / 1000.0);
+    out += fmt::format("  4 resolver: {} -> {} at {:+.3f} ms\n", list(field(e->detail, "from")), list(field(e->detail, "to")), e->t_us / 1000.0);
   else
     out += "  4 resolver: resolv.conf did not change in the window\n";
-  for (const auto& p : r.probes) {
-    if (p.proto != "dns") continue;
-    std::string fate = !p.setup_ok ? fmt::format("SET-UP FAILED ({})", p.error.value_or("?"))
-                       : p.survived ? "survived"
-                       : p.error    ? fmt::format("failed: {} at {:+.1f} ms", *p.error, p.detected_ms.value_or(0))
-                                    : "no error and no data: still hanging at the end of the window";
-    out += fmt::format("  {} {} probe: {}\n", p.proto == "dns" ? "4" : "3", p.name, fate);
-    if (p.extra.contains("wire_after_t0")) {
-      const auto& w = p.extra["wire_after_t0"];
-      out += fmt::format("      on the physical interface after t=0: {} segments out (from {}), {} in, {} RST",
-                         w.value("segments_out", 0), list(w["sources"]), w.value("segments_in", 0), w.value("rst_in", 0));
-      if (p.extra.contains("tcp_unacked"))
-        out += fmt::format("; socket at the end: {} unacknowledged, {} retransmissions", p.extra["tcp_unacked"].dump(),
-                           p.extra["tcp_total_retrans"].dump());
-      out += "\n";
-    }
-    if (p.proto == "dns" && p.setup_ok)
-      out += fmt::format("      answered by {} before, by {} after; {} failed lookups after t=0, slowest {:.1f} ms\n",
-                         list(p.extra["answered_by_before"]), list(p.extra["answered_by_after"]), p.extra.value("failed_after", 0),
-                         p.extra.value("slowest_after_ms", 0.0));
-    if (p.extra.contains("lookup_hanging_since_ms") && !p.extra["lookup_hanging_since_ms"].is_null())
-      out += fmt::format("      a lookup was still waiting for an answer at the end of the window (since {:+.1f} ms)\n",
-                         p.extra["lookup_hanging_since_ms"].get<double>());
-  }
+  for (const auto& p : r.probes)
+    if (p.proto == "dns") out += probe_summary(p);
   out += fmt::format("  packets on the physical interface after t=0: {} tunnel, {} plaintext DNS, {} bypassing the tunnel, {} link housekeeping\n",
                      after_by_class["tunnel"], after_by_class["dns_plaintext"], after_by_class["bypass"], after_by_class["link_control"]);
   out += fmt::format("  leaks in the window: {} plaintext DNS queries, {} other packets outside the tunnel\n", r.leaks.dns_plaintext,

@@ -161,7 +161,7 @@ TEST(Scenario, UnknownNestedKeyNamesFileLineAndDottedField) {
   expect_rejected("name = \"x\"\n[probes.dns]\ninterval = \"50ms\"\nport = 53\n", 4,
                   "probes.dns.port", "unknown key");
   expect_rejected("name = \"x\"\n[probes.udp]\ninterval = \"50ms\"\n", 2, "probes.udp",
-                  "unknown key");
+                  "unknown probe (known: dns, tcp");
   expect_rejected("name = \"x\"\n[record]\nafter = \"1s\"\n", 3, "record.after", "unknown key");
 }
 

@@ -1,0 +1,167 @@
+// The probes the lab can run, each a real client against a real server. The servers run in
+// the `server` namespace; the clients in the `client` namespace, through the tunnel.
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "lab/probe.hpp"
+#include "probes/doh_dnsdist.hpp"
+#include "probes/tls_identity.hpp"
+
+namespace ss::lab {
+namespace {
+
+std::string endpoint(ProbeEnv& env, int port) { return fmt::format("{}:{}", env.server_ip(), port); }
+
+// The four ways the article has a TCP connection meet the disconnect.
+class TcpProbe final : public Probe {
+ public:
+  explicit TcpProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return spec_.name; }
+  std::string proto() const override { return "tcp"; }
+  bool signal_at_t0() const override { return spec_.name == "tcp-send-now"; }
+  bool signal_before_t0() const override { return spec_.name == "tcp-inflight"; }
+
+  void start_server(ProbeEnv& env) override {
+    // The TCP probes share one echo server per port.
+    if (!env.lab().ledger().has_label("tcp-server-" + std::to_string(spec_.port)))
+      env.start_server_agent("tcp-server-" + std::to_string(spec_.port), {"tcp-server", "--listen", endpoint(env, spec_.port)});
+  }
+  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    const char* mode = spec_.name == "tcp-send-now"   ? "send-on-signal"
+                       : spec_.name == "tcp-idle"     ? "idle"
+                       : spec_.name == "tcp-inflight" ? "burst"
+                                                      : "stream";
+    std::vector<std::string> args = {"tcp-client", "--server", endpoint(env, spec_.port), "--mode", mode,
+                                     "--interval", format_duration(spec_.interval), "--duration", run_for};
+    if (spec_.user_timeout.count() > 0) args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
+    return args;
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+    return stream_fate(spec_.name, "tcp", client, t0, end);
+  }
+
+ private:
+  ProbeSpec spec_;
+};
+
+class DnsProbe final : public Probe {
+ public:
+  explicit DnsProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return "dns"; }
+  std::string proto() const override { return "dns"; }
+  void start_server(ProbeEnv&) override {}  // the resolvers are the lab's own dnsmasq
+  std::vector<std::string> client_args(ProbeEnv&, const std::string& run_for) override {
+    return {"dns-client", "--interval", format_duration(spec_.interval), "--duration", run_for};
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+    return dns_fate(client, t0, end);
+  }
+
+ private:
+  ProbeSpec spec_;
+};
+
+class WebSocketProbe final : public Probe {
+ public:
+  explicit WebSocketProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return "websocket"; }
+  std::string proto() const override { return "websocket"; }
+  void start_server(ProbeEnv& env) override {
+    env.start_server_agent("ws-server", {"ws-server", "--listen", endpoint(env, spec_.port)});
+  }
+  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    return {"ws-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
+            "--duration", run_for, "--reconnect", spec_.reconnect ? "backoff" : "none"};
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+    return stream_fate("websocket", "websocket", client, t0, end);
+  }
+
+ private:
+  ProbeSpec spec_;
+};
+
+// What the server saw as the client's address, before and after.
+class IpSeenProbe final : public Probe {
+ public:
+  explicit IpSeenProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return "ip-seen"; }
+  std::string proto() const override { return "http"; }
+  void start_server(ProbeEnv& env) override {
+    env.start_server_agent("http-ipseen", {"http-ipseen", "--listen", endpoint(env, spec_.port)});
+  }
+  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    return {"http-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
+            "--duration", run_for};
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0, int64_t end) const override {
+    return ip_seen_fate(client, server, t0, end);
+  }
+
+ private:
+  ProbeSpec spec_;
+};
+
+// DNS over HTTPS to a real resolver (dnsdist in front of dnsmasq) in the server namespace.
+class DohProbe final : public Probe {
+ public:
+  explicit DohProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return "doh"; }
+  std::string proto() const override { return "doh"; }
+  void start_server(ProbeEnv& env) override {
+    const std::string dir = env.lab().ledger().run_dir();
+    auto id = probes::make_self_signed("doh.splitsecond.test", {env.server_ip()});
+    cert_ = dir + "/doh-cert.pem";
+    std::ofstream(cert_) << id.cert_pem;
+    std::ofstream(dir + "/doh-key.pem") << id.key_pem;
+    const std::string backend = env.server_ip() + ":5353";
+    env.start_server_program("dnsmasq-doh-backend",
+                             {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+                              "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
+                              "--listen-address=" + env.server_ip(), "--port=5353",
+                              "--address=/server.splitsecond.test/" + env.server_ip()});
+    probes::DnsdistConfig c;
+    c.listen = endpoint(env, spec_.port);
+    c.cert_file = cert_;
+    c.key_file = dir + "/doh-key.pem";
+    c.backend = backend;
+    c.check_name = "server.splitsecond.test";
+    c.acl = {"0.0.0.0/0", "::/0"};  // the lab's clients arrive NATed from anywhere in it
+    std::ofstream(dir + "/dnsdist.conf") << probes::dnsdist_config(c);
+    env.start_server_program("dnsdist", {"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"});
+  }
+  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    return {"doh-client", "--url", fmt::format("https://{}/dns-query", endpoint(env, spec_.port)), "--name",
+            "server.splitsecond.test", "--interval", format_duration(spec_.interval), "--duration", run_for,
+            "--cacert", cert_};
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+    return doh_fate(client, t0, end);
+  }
+
+ private:
+  ProbeSpec spec_;
+  std::string cert_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
+  if (spec.name.rfind("tcp", 0) == 0) return std::make_unique<TcpProbe>(spec);
+  if (spec.name == "dns") return std::make_unique<DnsProbe>(spec);
+  if (spec.name == "websocket") return std::make_unique<WebSocketProbe>(spec);
+  if (spec.name == "ip-seen") return std::make_unique<IpSeenProbe>(spec);
+  if (spec.name == "doh") return std::make_unique<DohProbe>(spec);
+  // Probes in their own files register here:
+  return nullptr;
+}
+
+std::vector<std::string> probe_names() {
+  std::vector<std::string> names;
+  for (const auto& p : known_probes())
+    if (make_probe(p)) names.push_back(p.name);
+  return names;
+}
+
+}  // namespace ss::lab
