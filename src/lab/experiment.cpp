@@ -103,7 +103,10 @@ class Experiment final : public ProbeEnv {
     for (const auto& spec : s.probes) {
       RunningProbe rp;
       rp.probe = make_probe(spec);
-      if (!rp.probe) throw UsageError(fmt::format("{}: probe '{}' is not available in this build", s.origin, spec.name));
+      if (!rp.probe) {
+        unavailable_.push_back(spec.name);
+        continue;
+      }
       probes_.push_back(std::move(rp));
     }
   }
@@ -308,6 +311,7 @@ class Experiment final : public ProbeEnv {
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
     for (const auto& rp : probes_) r.probes.push_back(fate_of(rp));
+    for (const auto& name : unavailable_) r.notes.push_back("probe '" + name + "' is not available in this build: not run");
     r.netlink_events_lost = lost_;
     if (pcap_dropped_) r.notes.push_back(fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
   }
@@ -381,6 +385,7 @@ class Experiment final : public ProbeEnv {
   std::deque<AgentStream> agents_;  // stable addresses: probes keep pointers
   std::vector<RunningProbe> probes_;
   RunningProbe* current_ = nullptr;
+  std::vector<std::string> unavailable_;
   std::vector<std::pair<int64_t, Event>> raw_;
   std::vector<Packet> packets_;
   std::vector<std::string> resolvers_at_start_;

@@ -70,6 +70,11 @@ struct RequestStats {
   bool last_ok = false;
 };
 
+// t=0 to the first success that follows the first failure after t=0: the recovery.
+void note_recovery(ProbeFate& f, bool ok, int64_t t, int64_t t0_ns) {
+  if (ok && f.error && !f.extra.contains("recovered_ms")) f.extra["recovered_ms"] = ms_since(t0_ns, t);
+}
+
 RequestStats scan_requests(ProbeFate& f, const AgentLines& client, const char* ok_kind, int64_t t0_ns, int64_t end_ns,
                            const std::function<void(const nlohmann::json&, bool after)>& each) {
   RequestStats st;
@@ -81,6 +86,7 @@ RequestStats scan_requests(ProbeFate& f, const AgentLines& client, const char* o
     each(l, t >= t0_ns);
     if (t < t0_ns) continue;
     st.last_ok = ok;
+    note_recovery(f, ok, t, t0_ns);
     if (ok) {
       ++st.ok_after;
     } else {
@@ -126,8 +132,8 @@ ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64
   f.survived = st.ok_after > 0 && st.last_ok;
   bool changed = false;
   for (const auto& a : seen_after) changed |= !seen_before.count(a);
-  f.extra = {{"server_saw_before", seen_before}, {"server_saw_after", seen_after}, {"server_saw", server_peers},
-             {"address_changed", changed && !seen_before.empty()}, {"ok_after", st.ok_after}, {"failed_after", st.failed_after}};
+  f.extra.update({{"server_saw_before", seen_before}, {"server_saw_after", seen_after}, {"server_saw", server_peers},
+                  {"address_changed", changed && !seen_before.empty()}, {"ok_after", st.ok_after}, {"failed_after", st.failed_after}});
   return f;
 }
 
@@ -141,7 +147,7 @@ ProbeFate doh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
     if (after && l.value("new_connection", false)) ++new_conn_after;
   });
   f.survived = st.ok_after > 0 && st.last_ok;
-  f.extra = {{"ok_after", st.ok_after}, {"failed_after", st.failed_after}, {"new_connections_after", new_conn_after}};
+  f.extra.update({{"ok_after", st.ok_after}, {"failed_after", st.failed_after}, {"new_connections_after", new_conn_after}});
   return f;
 }
 
@@ -175,6 +181,7 @@ ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
     resolvers_after.insert(l.value("resolver", ""));
     slowest_after = std::max(slowest_after, l.value("ms", 0.0));
     last_ok = ok;
+    note_recovery(f, ok, l.value("t_ns", start), t0_ns);
     if (ok) {
       ++ok_after;
       after.insert(l.value("answered_by", ""));

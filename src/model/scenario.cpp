@@ -276,6 +276,27 @@ interval = "50ms"
 [probes.tcp]
 interval = "100ms"
 )"},
+    {"survival", "every probe at once through the tunnel, clean disconnect: the article's survival table, measured",
+     R"(name = "survival"
+description = "Every probe runs through the tunnel; the tunnel is torn down cleanly; each probe's fate fills one row of the table."
+[disconnect]
+mode = "clean"
+[record]
+before = "1s"
+window = "3s"
+[probes.tcp]
+[probes.tcp-send-now]
+[probes.tcp-idle]
+[probes.tcp-inflight]
+[probes.websocket]
+[probes.ssh]
+[probes.mosh]
+[probes.quic]
+[probes.mptcp]
+[probes.dns]
+[probes.doh]
+[probes.ip-seen]
+)"},
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "report/survival.hpp"
+
 namespace ss::report {
 namespace {
 
@@ -161,6 +163,7 @@ std::string render_run(const RunRecord& r) {
                      r.leaks.non_tunnel_packets);
   if (r.netlink_events_lost) out += fmt::format("  WARNING: the kernel dropped netlink events {} time(s) (ENOBUFS)\n", r.netlink_events_lost);
   for (const auto& n : r.notes) out += "  note: " + n + "\n";
+  if (!r.probes.empty()) out += "\nWhat survived (every cell from this run)\n" + render_survival(survival_table(r));
   return out;
 }
 
