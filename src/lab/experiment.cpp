@@ -350,26 +350,12 @@ class Experiment final : public ProbeEnv {
     f.extra["wire_after_t0"] = {{"segments_out", out}, {"segments_in", in}, {"rst_in", rst_in}, {"sources", sources}};
   }
 
-  // The agent lines worth a place on the timeline: every state change, not every echo.
   void add_agent_events(const AgentStream& a, RunRecord& r) {
-    std::string last_lookup;
-    bool echo_after_seen = false;
-    for (const auto& l : a.lines) {
-      const std::string kind = l.value("kind", "");
-      const int64_t t = l.value("t_ns", int64_t{0});
-      if (t > end_) continue;  // after the window: the run's own ending, not the disconnect
-      bool keep = kind != "echo" && kind != "lookup" && kind != "summary";
-      if (kind == "echo" && t >= t0_ && !echo_after_seen) keep = echo_after_seen = true;
-      if (kind == "lookup") {
-        std::string state = fmt::format("{}|{}|{}", l.value("ok", false), l.value("resolver", ""), l.value("answered_by", ""));
-        keep = state != last_lookup;
-        last_lookup = state;
-      }
-      if (!keep) continue;
+    for (const auto& l : notable_lines(a.lines, t0_, end_)) {
       Event e;
-      e.t_us = (t - t0_) / 1000;
+      e.t_us = (l.value("t_ns", int64_t{0}) - t0_) / 1000;
       e.layer = a.name == "dns-client" ? Layer::dns : Layer::probe;
-      e.kind = kind;
+      e.kind = l.value("kind", "");
       e.detail = l;
       e.detail.erase("t_ns");
       e.detail.erase("kind");

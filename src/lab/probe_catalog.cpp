@@ -145,6 +145,43 @@ class DohProbe final : public Probe {
   std::string cert_;
 };
 
+// QUIC through ngtcp2: the client's UDP socket is not bound to the tunnel address, so the
+// kernel picks the source of each datagram; the server records every address change.
+class QuicProbe final : public Probe {
+ public:
+  explicit QuicProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  std::string name() const override { return "quic"; }
+  std::string proto() const override { return "quic"; }
+  void start_server(ProbeEnv& env) override {
+    cert_ = env.lab().ledger().run_dir() + "/quic-cert.pem";
+    std::vector<std::string> args = {"quic-server", "--listen", endpoint(env, spec_.port), "--cert-out", cert_};
+    if (!spec_.server_migration) args.push_back("--disable-migration");
+    env.start_server_agent("quic-server", std::move(args));
+  }
+  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    return {"quic-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
+            "--duration", run_for, "--pin-cert", cert_};
+  }
+  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0, int64_t end) const override {
+    ProbeFate f = stream_fate("quic", "quic", client, t0, end);
+    nlohmann::json addresses = nlohmann::json::array(), validations = nlohmann::json::array();
+    for (const auto& l : server) {
+      if (l.value("t_ns", int64_t{0}) > end) continue;
+      const std::string kind = l.value("kind", "");
+      if (kind == "client_address") addresses.push_back(l.value("addr", ""));
+      if (kind == "path_validation") validations.push_back(l.value("result", "") + " " + l.value("addr", ""));
+    }
+    f.extra["server_addresses"] = addresses;
+    f.extra["path_validation"] = validations;
+    f.extra["server_migration"] = spec_.server_migration;
+    return f;
+  }
+
+ private:
+  ProbeSpec spec_;
+  std::string cert_;
+};
+
 }  // namespace
 
 std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
@@ -153,6 +190,7 @@ std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
   if (spec.name == "websocket") return std::make_unique<WebSocketProbe>(spec);
   if (spec.name == "ip-seen") return std::make_unique<IpSeenProbe>(spec);
   if (spec.name == "doh") return std::make_unique<DohProbe>(spec);
+  if (spec.name == "quic") return std::make_unique<QuicProbe>(spec);
   // Probes in their own files register here:
   return nullptr;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 namespace ss {
@@ -203,6 +204,38 @@ ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
              {"resolvers_after", resolvers_after}, {"ok_after", ok_after},
              {"failed_after", failed_after},   {"slowest_after_ms", slowest_after}});
   return f;
+}
+
+AgentLines notable_lines(const AgentLines& lines, int64_t t0_ns, int64_t end_ns) {
+  static const std::set<std::string> repeating = {"echo", "recv", "request", "response", "output"};
+  AgentLines out;
+  std::map<std::string, size_t> last_before;  // kind -> index in `out`
+  std::set<std::string> first_after_seen;
+  std::string last_lookup;
+  for (const auto& l : lines) {
+    const std::string kind = l.value("kind", "");
+    const int64_t t = l.value("t_ns", int64_t{0});
+    if (t > end_ns || kind == "summary") continue;
+    if (kind == "lookup") {
+      std::string state = l.value("ok", false) ? "ok|" : "failed|";
+      state += l.value("resolver", "") + "|" + l.value("answered_by", "") + "|" + l.value("error", "");
+      if (state == last_lookup) continue;
+      last_lookup = state;
+    } else if (repeating.count(kind)) {
+      if (t < t0_ns) {
+        auto it = last_before.find(kind);
+        if (it != last_before.end()) {
+          out[it->second] = l;  // keep only the latest before t=0
+          continue;
+        }
+        last_before[kind] = out.size();
+      } else if (!first_after_seen.insert(kind).second) {
+        continue;
+      }
+    }
+    out.push_back(l);
+  }
+  return out;
 }
 
 }  // namespace ss

@@ -27,4 +27,10 @@ ProbeFate doh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns);
 // The DNS probe: which resolvers answered before and after t=0, failures, the slowest lookup.
 ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns);
 
+// The agent lines worth a place on the timeline: every state change, not every echo. Lines
+// that repeat (echo, recv, request, response, output) keep the last before t=0 and the first
+// after it; DNS lookups keep each change of outcome, resolver or answer; summaries and lines
+// after the window are left out.
+AgentLines notable_lines(const AgentLines& lines, int64_t t0_ns, int64_t end_ns);
+
 }  // namespace ss

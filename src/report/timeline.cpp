@@ -98,7 +98,7 @@ std::string describe_event(const Event& e) {
     case Layer::packet: what = fmt::format("{}: {}", e.kind, packet_text(d)); break;
     case Layer::probe: {
       what = fmt::format("{} {}", str(d, "agent"), e.kind);
-      for (const char* k : {"error", "peer", "local", "remote", "seq", "rtt_us", "by"})
+      for (const char* k : {"error", "peer", "local", "remote", "addr", "result", "seen_as", "seq", "rtt_us", "by"})
         if (d.contains(k) && !d[k].is_null()) what += fmt::format(" {}={}", k, str(d, k));
       break;
     }
