@@ -13,5 +13,6 @@ void add_storm_commands(CLI::App& app);  // storm sim, storm real (storm_cmd.cpp
 void add_tcp_agents(CLI::App& agent);   // tcp-client, tcp-server, dns-client (agent_tcp.cpp)
 void add_quic_agents(CLI::App& agent);  // quic-client, quic-server (agent_quic.cpp)
 void add_app_agents(CLI::App& agent);   // ws-client, ws-server, http-ipseen, doh-client (agent_app.cpp)
+void add_watch_agents(CLI::App& agent);  // exec-watch, pty-watch (agent_watch.cpp)
 
 }  // namespace ss::cli
