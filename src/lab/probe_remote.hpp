@@ -1,0 +1,49 @@
+#pragma once
+// The remote-shell probes: Debian's OpenSSH (sshd in the server namespace, `ssh` streaming a
+// command's output under the exec-watch agent) and mosh (mosh-server, `mosh-client` on a
+// pseudo-terminal under the pty-watch agent). See docs/remote-probes.md.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lab/probe.hpp"
+
+namespace ss::lab {
+
+std::unique_ptr<Probe> make_ssh_probe(const ProbeSpec& spec);
+std::unique_ptr<Probe> make_mosh_probe(const ProbeSpec& spec);
+
+// ---- Pure parts, tested without a lab ----
+
+// The command both probes run on the server: a timestamp every 100 ms.
+inline constexpr const char* kClockCommand = "while :; do date +%s.%N; sleep 0.1; done";
+
+struct SshdSettings {
+  std::string listen_ip;
+  int port = 22;
+  std::string host_key, authorized_keys;
+};
+// An sshd_config for a per-run server: key authentication only, no PAM, no pid file, and
+// sshd's default ClientAlive settings, so that what a disconnect does is sshd's own behaviour.
+std::string sshd_config(const SshdSettings& s);
+
+struct MoshConnect {
+  int port = 0;
+  std::string key;  // 22 characters of base64
+};
+// The "MOSH CONNECT <port> <key>" line in mosh-server's stdout, if complete.
+std::optional<MoshConnect> parse_mosh_connect(std::string_view out);
+// The pid in mosh-server's "[mosh-server detached, pid = N]" (stderr), if there.
+std::optional<int> parse_mosh_detached_pid(std::string_view err);
+
+// Whether a sanitized screen update shows the clock command's output (a `date +%s.%N` stamp)
+// and is not one of mosh-client's own notices ("mosh: Last contact ...").
+bool shows_clock_output(std::string_view text);
+
+// Fates from the watch agent's lines (docs/remote-probes.md). `interval` is how often the
+// server prints; a silence of max(10 intervals, 1 s) at the end of the window is "frozen".
+ProbeFate ssh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
+ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
+
+}  // namespace ss::lab
