@@ -3,9 +3,11 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
 #include "lab/ledger.hpp"
 #include "model/errors.hpp"
+#include "model/claims.hpp"
 #include "model/scenario.hpp"
 #include "report/timeline.hpp"
 
@@ -62,6 +64,26 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->callback([args] {
     try {
       run(*args);
+    } catch (const lab::Interrupted& e) {
+      fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
+      std::exit(130);
+    }
+  });
+
+  auto claims_json = std::make_shared<std::string>();
+  auto* claims = app.add_subcommand("claims", "test each claim of the article on this kernel and give a verdict");
+  claims->add_option("--json", *claims_json, "write the verdicts (schema splitsecond.claims/1) to FILE");
+  claims->callback([claims_json] {
+    check_writable(*claims_json, "--json");
+    try {
+      auto runs = lab::run_claim_experiments({}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
+      auto results = evaluate_claims(runs);
+      fmt::print("{}", render_claims(results));
+      if (!claims_json->empty()) {
+        std::ofstream f(*claims_json, std::ios::trunc);
+        f << claims_to_json(results).dump(2) << '\n';
+        if (!f) throw std::runtime_error("could not write " + *claims_json);
+      }
     } catch (const lab::Interrupted& e) {
       fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
       std::exit(130);

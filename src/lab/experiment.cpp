@@ -20,6 +20,7 @@
 #include "observe/resolv_watch.hpp"
 #include "observe/rtnl.hpp"
 #include "sys/event_loop.hpp"
+#include "sys/netlink.hpp"
 #include "sys/syserror.hpp"
 
 namespace ss::lab {
@@ -130,7 +131,7 @@ class Experiment final : public ProbeEnv {
   RunRecord run() {
     RunRecord r;
     r.scenario = s_.name;
-    r.disconnect = s_.disconnect == DisconnectMode::clean ? "clean" : "crash";
+    r.disconnect = disconnect_name(s_.disconnect);
     r.window_ms = static_cast<double>(window_.count()) / 1000.0;
     {
       Lab lab(new_run_prefix());
@@ -151,6 +152,11 @@ class Experiment final : public ProbeEnv {
       r.vpn = vpn->info();
       signals_.check();
 
+      for (const char* key : {"net/ipv4/tcp_retries2", "net/ipv4/tcp_keepalive_time", "net/ipv4/tcp_keepalive_intvl",
+                              "net/ipv4/tcp_keepalive_probes", "net/ipv4/tcp_syn_retries"}) {
+        const std::string v = sys::read_sysctl(lab.netns_fd(lab.names().client), key);
+        r.kernel[std::string(key).substr(std::string(key).rfind('/') + 1)] = std::stol(v);
+      }
       phase("starting probes");
       start_agents();
       record(*vpn);

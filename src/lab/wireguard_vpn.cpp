@@ -80,10 +80,16 @@ class WireGuardVpn final : public VpnDriver {
       client_->process().signal(SIGKILL);
       return;
     }
-    // wg-quick's order: the interface goes (and with it the routes through it), then the
-    // client removes what it added outside it, then the resolver is restored.
     auto& cnl = lab_.netlink(lab_.names().client);
-    cnl.delete_link(v_.client_if);
+    if (mode == DisconnectMode::keep_interface) {
+      // The routes go, the interface and its address stay.
+      cnl.delete_route(sys::Prefix::parse("0.0.0.0/1"), v_.client_if);
+      cnl.delete_route(sys::Prefix::parse("128.0.0.0/1"), v_.client_if);
+    } else {
+      // wg-quick's order: the interface goes (and with it the routes through it), then the
+      // client removes what it added outside it, then the resolver is restored.
+      cnl.delete_link(v_.client_if);
+    }
     cnl.delete_route(sys::Prefix::host(ip_of(s_.topology.vpn_ip4)), s_.topology.client_if);
     rewrite_in_place(resolv_path_, saved_resolv_);
   }

@@ -88,6 +88,7 @@ nlohmann::json to_json(const RunRecord& r) {
        {{"lab_up_ms", r.timings.lab_up_ms},
         {"vpn_up_ms", r.timings.vpn_up_ms},
         {"teardown_ms", r.timings.teardown_ms}}},
+      {"kernel", r.kernel},
       {"netlink_events_lost", r.netlink_events_lost},
       {"notes", r.notes},
   };
@@ -127,6 +128,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.timings = {t.at("lab_up_ms"), t.at("vpn_up_ms"), t.at("teardown_ms")};
   r.netlink_events_lost = j.contains("netlink_events_lost") ? integer(j, "netlink_events_lost") : 0;
   r.notes = j.value("notes", std::vector<std::string>{});
+  if (j.contains("kernel") && j["kernel"].is_object()) r.kernel = j["kernel"];
   return r;
 }
 

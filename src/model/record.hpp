@@ -53,6 +53,7 @@ struct RunRecord {
   std::vector<ProbeFate> probes;
   Leaks leaks;
   Timings timings;
+  nlohmann::json kernel = nlohmann::json::object();  // the client namespace's TCP sysctls, as read
   int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
   std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
 };

@@ -201,6 +201,15 @@ const std::vector<ProbeSpec>& known_probes() {
   return probes;
 }
 
+const char* disconnect_name(DisconnectMode m) {
+  switch (m) {
+    case DisconnectMode::clean: return "clean";
+    case DisconnectMode::crash: return "crash";
+    case DisconnectMode::keep_interface: return "keep-interface";
+  }
+  return "?";
+}
+
 std::string ip_of(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
 Scenario parse_scenario(std::string_view text, const std::string& origin) {
@@ -230,7 +239,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     dr.string("mode", mode);
     if (mode == "clean") s.disconnect = DisconnectMode::clean;
     else if (mode == "crash") s.disconnect = DisconnectMode::crash;
-    else dr.fail(dr.get("mode"), "mode", fmt::format("'{}' is not one of: clean, crash", mode));
+    else if (mode == "keep-interface") s.disconnect = DisconnectMode::keep_interface;
+    else dr.fail(dr.get("mode"), "mode", fmt::format("'{}' is not one of: clean, crash, keep-interface", mode));
     dr.reject_unknown();
   }
   if (auto* t = r.table("record")) {

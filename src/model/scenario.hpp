@@ -8,7 +8,13 @@
 
 namespace ss {
 
-enum class DisconnectMode { clean, crash };
+// clean: the client's own teardown (interface deleted, then resolver restored: wg-quick's order).
+// crash: the VPN process is killed; nothing is tidied.
+// keep-interface: the client withdraws its routes and restores the resolver but keeps the
+//   tunnel interface and its address (what a client that keeps its TUN device while it
+//   reconnects, e.g. OpenVPN's persist-tun, leaves behind).
+enum class DisconnectMode { clean, crash, keep_interface };
+const char* disconnect_name(DisconnectMode m);
 
 struct Topology {
   // client: the laptop

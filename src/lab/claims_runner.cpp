@@ -1,0 +1,47 @@
+#include "lab/claims_runner.hpp"
+
+#include <fmt/format.h>
+
+namespace ss::lab {
+namespace {
+
+Scenario variant(const std::string& name, DisconnectMode mode, const std::vector<std::string>& probes) {
+  Scenario s = load_scenario("disconnect");
+  s.name = "claims:" + name;
+  s.disconnect = mode;
+  s.probes.clear();
+  for (const auto& p : probes)
+    for (const auto& known : known_probes())
+      if (known.name == p) s.probes.push_back(known);
+  return s;
+}
+
+}  // namespace
+
+std::map<std::string, Scenario> claim_variants() {
+  std::map<std::string, Scenario> v;
+  Scenario clean = load_scenario("survival");
+  clean.name = "claims:clean";
+  v["clean"] = clean;
+  v["crash"] = variant("crash", DisconnectMode::crash, {"dns", "tcp-send-now"});
+  v["keep-interface"] = variant("keep-interface", DisconnectMode::keep_interface, {"tcp-send-now"});
+  Scenario ut = variant("user-timeout", DisconnectMode::clean, {"tcp-inflight"});
+  ut.probes[0].user_timeout = Micros(1'000'000);
+  v["user-timeout"] = ut;
+  Scenario nm = variant("no-migration", DisconnectMode::clean, {"quic"});
+  nm.probes[0].server_migration = false;
+  v["no-migration"] = nm;
+  return v;
+}
+
+ClaimRuns run_claim_experiments(const RunOptions& o, const std::function<void(const std::string&)>& progress) {
+  ClaimRuns runs;
+  for (auto& [name, scenario] : claim_variants()) {
+    preflight(scenario);
+    progress(fmt::format("running '{}' ({} disconnect, {} probes)", name, disconnect_name(scenario.disconnect), scenario.probes.size()));
+    runs[name] = run_experiment(scenario, o);
+  }
+  return runs;
+}
+
+}  // namespace ss::lab
