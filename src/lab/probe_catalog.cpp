@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "lab/probe.hpp"
+#include "lab/probe_mptcp.hpp"
 #include "lab/probe_remote.hpp"
 #include "probes/doh_dnsdist.hpp"
 #include "probes/tls_identity.hpp"
@@ -193,6 +194,7 @@ std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
   if (spec.name == "doh") return std::make_unique<DohProbe>(spec);
   if (spec.name == "quic") return std::make_unique<QuicProbe>(spec);
   // Probes in their own files register here:
+  if (spec.name == "mptcp") return make_mptcp_probe(spec);
   if (spec.name == "ssh") return make_ssh_probe(spec);
   if (spec.name == "mosh") return make_mosh_probe(spec);
   return nullptr;

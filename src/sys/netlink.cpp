@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -210,6 +211,47 @@ void Netlink::delete_route(const Prefix& dst, const std::string& dev) {
   if (dst.len > 0) mnl_attr_put(nlh, RTA_DST, addr_size(dst.family), dst.addr);
   if (!dev.empty()) mnl_attr_put_u32(nlh, RTA_OIF, static_cast<uint32_t>(ifindex(dev)));
   request(nlh, "delete route on " + dev);
+}
+
+void Netlink::add_route_in_table(const Prefix& dst_in, const std::string& gateway, const std::string& dev,
+                                 uint32_t table) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  const Prefix dst = dst_in.network();
+  nlh->nlmsg_type = RTM_NEWROUTE;
+  nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = static_cast<unsigned char>(dst.family);
+  rtm->rtm_dst_len = static_cast<unsigned char>(dst.len);
+  rtm->rtm_table = static_cast<unsigned char>(table < 256 ? table : RT_TABLE_UNSPEC);
+  rtm->rtm_protocol = RTPROT_STATIC;
+  rtm->rtm_scope = gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put_u32(nlh, RTA_TABLE, table);
+  if (dst.len > 0) mnl_attr_put(nlh, RTA_DST, addr_size(dst.family), dst.addr);
+  if (!gateway.empty()) {
+    Prefix gw = Prefix::host(gateway);
+    mnl_attr_put(nlh, RTA_GATEWAY, addr_size(gw.family), gw.addr);
+  }
+  if (!dev.empty()) mnl_attr_put_u32(nlh, RTA_OIF, static_cast<uint32_t>(ifindex(dev)));
+  request(nlh, "add route via " + (gateway.empty() ? dev : gateway) + " in table " + std::to_string(table));
+}
+
+void Netlink::add_rule(const Prefix& from_in, uint32_t table, uint32_t priority) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  const Prefix from = from_in.network();
+  nlh->nlmsg_type = RTM_NEWRULE;
+  nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  auto* frh = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
+  frh->family = static_cast<unsigned char>(from.family);
+  frh->src_len = static_cast<unsigned char>(from.len);
+  frh->table = static_cast<unsigned char>(table < 256 ? table : RT_TABLE_UNSPEC);
+  frh->action = FR_ACT_TO_TBL;
+  if (from.len > 0) mnl_attr_put(nlh, FRA_SRC, addr_size(from.family), from.addr);
+  mnl_attr_put_u32(nlh, FRA_TABLE, table);
+  mnl_attr_put_u32(nlh, FRA_PRIORITY, priority);
+  request(nlh, "add rule lookup " + std::to_string(table));
 }
 
 void write_sysctl(int netns_fd, const std::string& key, const std::string& value) {

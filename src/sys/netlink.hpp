@@ -37,6 +37,10 @@ class Netlink {
   // A route; gateway may be empty (on-link); dev may be empty (by gateway).
   void add_route(const Prefix& dst, const std::string& gateway, const std::string& dev);
   void delete_route(const Prefix& dst, const std::string& dev);
+  // Policy routing: a route in routing table `table`, and a rule `from SRC lookup TABLE` at
+  // `priority` (as `ip route add ... table T` and `ip rule add from SRC lookup T pref P`).
+  void add_route_in_table(const Prefix& dst, const std::string& gateway, const std::string& dev, uint32_t table);
+  void add_rule(const Prefix& from, uint32_t table, uint32_t priority);
 
  private:
   void request(void* nlh, const std::string& what);
