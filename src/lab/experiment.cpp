@@ -165,9 +165,13 @@ class Experiment final : public ProbeEnv {
       phase("tearing down");
       t = sys::mono_ns();
       // Clients first: a server ending first would show up as one more failure.
+      std::vector<sys::Child*> clients, all;
       for (auto& rp : probes_)
-        if (rp.client) rp.client->child->stop(std::chrono::milliseconds(500)), rp.client->read();
-      for (auto& a : agents_) a.child->stop(std::chrono::milliseconds(500)), a.read();
+        if (rp.client) clients.push_back(rp.client->child);
+      for (auto& a : agents_) all.push_back(a.child);
+      sys::stop_all(clients, std::chrono::milliseconds(300));
+      sys::stop_all(all, std::chrono::milliseconds(300));
+      for (auto& a : agents_) a.read();
       for (const auto& problem : lab.teardown()) r.notes.push_back("teardown: " + problem);
       r.timings.teardown_ms = ms(t, sys::mono_ns());
       lab_ = nullptr;

@@ -154,9 +154,10 @@ void Ledger::undo(const std::string& label, std::function<void()> fn) {
 std::vector<std::string> Ledger::teardown() {
   std::vector<std::string> problems;
   // Stop every process first: a namespace lives on while a process is inside it.
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (it->kind == Entry::Kind::process) it->child->stop(std::chrono::milliseconds(300));
-  }
+  std::vector<sys::Child*> processes;
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
+    if (it->kind == Entry::Kind::process) processes.push_back(it->child);
+  sys::stop_all(processes, std::chrono::milliseconds(300));
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     try {
       switch (it->kind) {

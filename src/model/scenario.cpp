@@ -292,7 +292,7 @@ description = "Every probe runs through the tunnel; the tunnel is torn down clea
 [disconnect]
 mode = "clean"
 [record]
-before = "1s"
+before = "500ms"
 window = "3s"
 [probes.tcp]
 [probes.tcp-send-now]

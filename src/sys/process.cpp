@@ -166,6 +166,19 @@ int Child::stop(std::chrono::milliseconds grace) {
   return status_.value_or(-1);
 }
 
+void stop_all(const std::vector<Child*>& children, std::chrono::milliseconds grace) {
+  for (Child* c : children)
+    if (c->running()) c->signal(SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (Child* c : children) {
+    while (c->running() && std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{c->pidfd(), POLLIN, 0};
+      ::poll(&pfd, 1, 5);
+    }
+  }
+  for (Child* c : children) c->stop(std::chrono::milliseconds(0));  // SIGKILL and reap what is left
+}
+
 std::pair<int, std::string> run_capture(const SpawnSpec& spec_in, std::chrono::milliseconds timeout) {
   SpawnSpec spec = spec_in;
   spec.capture_stdout = true;

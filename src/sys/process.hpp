@@ -53,6 +53,10 @@ class Child {
   std::optional<int> status_;
 };
 
+// Stops several children at once: SIGTERM to all, then waits for all together up to `grace`,
+// then SIGKILL to whoever is left; reaps them all.
+void stop_all(const std::vector<Child*>& children, std::chrono::milliseconds grace);
+
 // Forks and execs. The child dies with its parent (PR_SET_PDEATHSIG), sits in its own
 // process group (a terminal's Ctrl-C reaches splitsecond, which tears down in order), and
 // has every fd closed but 0-2. Throws SysError if the fork or the exec fails.
