@@ -29,14 +29,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-bool same_netns(int pid, int netns_fd) {
-  struct stat proc {
-  }, lab{};
-  if (::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &proc) < 0 || ::fstat(netns_fd, &lab) < 0)
-    return false;
-  return proc.st_dev == lab.st_dev && proc.st_ino == lab.st_ino;
-}
-
 // Ends the detached server through its pidfd (never by name): SIGTERM, then SIGKILL.
 void stop_by_pidfd(int pidfd) {
   if (::syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, nullptr, 0) < 0) return;  // already gone
@@ -116,12 +108,16 @@ class MoshProbe final : public Probe {
       throw ProbeSetupError(fmt::format("mosh-server (pid {}) is gone: {}", *pid, read_file(log)));
     // Checked after pidfd_open: the pidfd then names this very process, whatever happens to the
     // pid.
-    if (!same_netns(*pid, lab.netns_fd(lab.names().server))) {
+    if (!process_in_netns(*pid, netns_id(lab.netns_fd(lab.names().server)))) {
       throw ProbeSetupError(fmt::format("pid {} reported by mosh-server is not in namespace {}",
                                         *pid, lab.names().server));
     }
-    lab.ledger().undo(fmt::format("mosh-server-{}", *pid),
-                      [pidfd] { stop_by_pidfd(pidfd->get()); });
+    // The shell and its command first: once the server is gone they are no longer its children.
+    const NetnsId ns = netns_id(lab.netns_fd(lab.names().server));
+    lab.ledger().undo(fmt::format("mosh-server-{}", *pid), [pidfd, pid = *pid, ns] {
+      stop_descendants(pid, ns, kStopGrace);
+      stop_by_pidfd(pidfd->get());
+    });
   }
 
   ProbeSpec spec_;

@@ -3,10 +3,19 @@
 #include "lab/probe_remote.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+
+#include "sys/fd.hpp"
 
 namespace ss::lab {
 namespace {
@@ -259,6 +268,102 @@ ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Mic
   }
   conclude(f);
   return f;
+}
+
+std::vector<int> descendants_of(int root, const std::vector<std::pair<int, int>>& pid_ppid) {
+  std::vector<int> out;
+  std::vector<int> parents = {root};
+  for (size_t depth = 0; !parents.empty() && depth < 64;
+       ++depth) {  // bounded: /proc can change under us
+    std::vector<int> next;
+    for (const auto& [pid, ppid] : pid_ppid)
+      if (std::find(parents.begin(), parents.end(), ppid) != parents.end() && pid != root &&
+          std::find(out.begin(), out.end(), pid) == out.end())
+        next.push_back(pid);
+    out.insert(out.end(), next.begin(), next.end());
+    parents = std::move(next);
+  }
+  return out;
+}
+
+NetnsId netns_id(int netns_fd) {
+  struct stat st {};
+  if (::fstat(netns_fd, &st) < 0) return {};
+  return {st.st_dev, st.st_ino};
+}
+
+bool process_in_netns(int pid, const NetnsId& ns) {
+  struct stat st {};
+  if (::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &st) < 0) return false;
+  return ns.ino != 0 && st.st_dev == ns.dev && st.st_ino == ns.ino;
+}
+
+namespace {
+
+// (pid, ppid) of every process, from /proc/<pid>/stat (the fields after the last ')').
+std::vector<std::pair<int, int>> process_table() {
+  std::vector<std::pair<int, int>> table;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), is_digit)) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    int ppid = 0;
+    if (rest >> state >> ppid) table.emplace_back(std::stoi(name), ppid);
+  }
+  return table;
+}
+
+bool exited(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+// Ends the given processes that live in `ns`, by pidfd: SIGTERM, up to `grace`, SIGKILL.
+int stop_in_netns(const std::vector<int>& pids, const NetnsId& ns,
+                  std::chrono::milliseconds grace) {
+  std::vector<sys::Fd> targets;
+  for (int pid : pids) {
+    sys::Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    // Checked after pidfd_open, so that the pidfd names the process that was checked.
+    if (fd && process_in_netns(pid, ns)) targets.push_back(std::move(fd));
+  }
+  for (auto& t : targets) ::syscall(SYS_pidfd_send_signal, t.get(), SIGTERM, nullptr, 0);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  auto all_exited = [&] {
+    return std::all_of(targets.begin(), targets.end(),
+                       [](const sys::Fd& t) { return exited(t.get()); });
+  };
+  while (!all_exited() && std::chrono::steady_clock::now() < deadline) ::poll(nullptr, 0, 10);
+  for (auto& t : targets)
+    if (!exited(t.get())) ::syscall(SYS_pidfd_send_signal, t.get(), SIGKILL, nullptr, 0);
+  return static_cast<int>(targets.size());
+}
+
+}  // namespace
+
+int stop_descendants(int root, const NetnsId& ns, std::chrono::milliseconds grace) {
+  return stop_in_netns(descendants_of(root, process_table()), ns, grace);
+}
+
+int stop_program_in_netns(const std::string& exe, const NetnsId& ns,
+                          std::chrono::milliseconds grace) {
+  const auto table = process_table();
+  std::vector<int> pids;
+  for (const auto& [pid, ppid] : table) {
+    std::error_code ec;
+    if (!process_in_netns(pid, ns) ||
+        std::filesystem::read_symlink(fmt::format("/proc/{}/exe", pid), ec) != exe)
+      continue;
+    pids.push_back(pid);
+    for (int d : descendants_of(pid, table)) pids.push_back(d);
+  }
+  return stop_in_netns(pids, ns, grace);
 }
 
 }  // namespace ss::lab

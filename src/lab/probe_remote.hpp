@@ -2,10 +2,15 @@
 // The remote-shell probes: Debian's OpenSSH (sshd in the server namespace, `ssh` streaming a
 // command's output under the exec-watch agent) and mosh (mosh-server, `mosh-client` on a
 // pseudo-terminal under the pty-watch agent). See docs/remote-probes.md.
+#include <sys/types.h>
+
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lab/probe.hpp"
 
@@ -45,5 +50,29 @@ bool shows_clock_output(std::string_view text);
 // server prints; a silence of max(10 intervals, 1 s) at the end of the window is "frozen".
 ProbeFate ssh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
+
+// The processes under `root` in a (pid, ppid) table, children before grandchildren.
+std::vector<int> descendants_of(int root, const std::vector<std::pair<int, int>>& pid_ppid);
+
+// ---- Processes the servers leave behind (OS boundary) ----
+
+// A network namespace's identity, kept by value so that it can be checked at teardown after
+// the lab has closed its namespace fds.
+struct NetnsId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+NetnsId netns_id(int netns_fd);
+bool process_in_netns(int pid, const NetnsId& ns);
+
+// Ends, by pidfd, every process under `root` that lives in `ns`: SIGTERM, up to `grace`,
+// then SIGKILL. For what mosh-server forks (the shell and its command). Returns how many.
+int stop_descendants(int root, const NetnsId& ns, std::chrono::milliseconds grace);
+
+// The same for every process in `ns` running the program `exe` (a full path), and everything
+// under each: for the sessions sshd forks, which outlive the listening sshd once it is stopped.
+// The namespace is the run's own, so whatever runs `exe` in it was started by this run.
+int stop_program_in_netns(const std::string& exe, const NetnsId& ns,
+                          std::chrono::milliseconds grace);
 
 }  // namespace ss::lab

@@ -23,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kKeygenTimeout = 10s;
 constexpr auto kListenTimeout = 5s;
+constexpr auto kStopGrace = 1000ms;  // SIGTERM to SIGKILL for sessions left behind
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -84,6 +85,10 @@ class SshProbe final : public Probe {
     if (sshd.empty())
       throw ProbeSetupError("sshd is not installed (Debian package openssh-server)");
     sys::Child& child = env.start_server_program("sshd", {sshd, "-D", "-e", "-f", config});
+    // A session outlives the listening sshd (and after a disconnect hears nothing more): once
+    // the lab has stopped the listener, end the sessions left in the namespace and their commands.
+    const NetnsId ns = netns_id(lab.netns_fd(lab.names().server));
+    lab.ledger().undo("sshd-sessions", [sshd, ns] { stop_program_in_netns(sshd, ns, kStopGrace); });
     wait_accepting(env, child);
   }
 

@@ -286,3 +286,24 @@ TEST(MoshProbe, NameAndProto) {
 
 }  // namespace
 }  // namespace ss::lab
+
+namespace ss::lab {
+namespace {
+
+TEST(DescendantsOf, ChildrenThenGrandchildrenOnly) {
+  // 10 sshd listener -> 20 session -> 30 bash -> 40 sleep; 11 elsewhere -> 21; 1 init
+  const std::vector<std::pair<int, int>> table = {{1, 0},   {10, 1},  {11, 1},  {20, 10},
+                                                  {21, 11}, {30, 20}, {40, 30}, {41, 30}};
+  EXPECT_EQ(descendants_of(10, table), (std::vector<int>{20, 30, 40, 41}));
+  EXPECT_EQ(descendants_of(30, table), (std::vector<int>{40, 41}));
+  EXPECT_TRUE(descendants_of(40, table).empty());
+  EXPECT_TRUE(descendants_of(99, table).empty());
+}
+
+TEST(DescendantsOf, ACycleInATornTableEnds) {
+  const std::vector<std::pair<int, int>> table = {{20, 10}, {30, 20}, {20, 30}};
+  EXPECT_EQ(descendants_of(10, table), (std::vector<int>{20, 30}));
+}
+
+}  // namespace
+}  // namespace ss::lab
