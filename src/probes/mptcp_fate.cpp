@@ -22,11 +22,14 @@ json last_view(const AgentLines& lines, int64_t from_ns, int64_t to_ns) {
   return out;
 }
 
-json summary_of(const json& view) {
+// A `subflows` line as the record keeps it; at_ms: when it was seen, since t=0.
+json summary_of(const json& view, int64_t t0_ns) {
   if (view.is_null()) return nullptr;
   return {{"count", view.value("count", 0)},
           {"list", view.value("list", json::array())},
-          {"fallback", view.value("fallback", false)}};
+          {"detail", view.value("detail", json::array())},
+          {"fallback", view.value("fallback", false)},
+          {"at_ms", ms_since(t0_ns, view.value("t_ns", int64_t{0}))}};
 }
 
 std::set<std::string> paths(const json& view) {
@@ -61,8 +64,8 @@ json server_views(const AgentLines& server, int64_t t0_ns, int64_t end_ns) {
         closed = ms_since(t0_ns, t);
     }
     out.push_back({{"peer", peer},
-                   {"before", summary_of(last_view(mine, 0, t0_ns - 1))},
-                   {"after", summary_of(last_view(mine, 0, end_ns))},
+                   {"before", summary_of(last_view(mine, 0, t0_ns - 1), t0_ns)},
+                   {"after", summary_of(last_view(mine, 0, end_ns), t0_ns)},
                    {"closed_ms", closed}});
   }
   return out;
@@ -83,8 +86,8 @@ ProbeFate mptcp_fate(const AgentLines& client, const AgentLines& server, int64_t
                          {"count", l.value("count", 0)},
                          {"detail", l.value("detail", json::array())}});
   }
-  f.extra["subflows_before"] = summary_of(before);
-  f.extra["subflows_after"] = summary_of(after);
+  f.extra["subflows_before"] = summary_of(before, t0_ns);
+  f.extra["subflows_after"] = summary_of(after, t0_ns);
   f.extra["subflow_changes_after_t0"] = changes;
   f.extra["subflows_lost"] = minus(paths(before), paths(after));
   f.extra["subflows_added"] = minus(paths(after), paths(before));

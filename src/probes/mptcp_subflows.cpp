@@ -43,6 +43,16 @@ T element(const uint8_t* buf, const Header& h, size_t i) {
   return out;
 }
 
+void fill_from(Subflow& s, const tcp_info& t) {
+  s.state = tcp_state_name(t.tcpi_state);
+  s.rtt_us = t.tcpi_rtt;
+  s.retransmits = t.tcpi_retransmits;
+  s.total_retrans = t.tcpi_total_retrans;
+  s.probes = t.tcpi_probes;
+  s.backoff = t.tcpi_backoff;
+  s.unacked = t.tcpi_unacked;
+}
+
 }  // namespace
 
 SubflowView decode_subflows(const uint8_t* addrs, size_t addrs_len, const uint8_t* tcpinfo,
@@ -58,11 +68,7 @@ SubflowView decode_subflows(const uint8_t* addrs, size_t addrs_len, const uint8_
     s.local = sockaddr_text(&a.ss_local);
     s.remote = sockaddr_text(&a.ss_remote);
     if (with_info && i < ht.elements) {
-      auto t = element<tcp_info>(tcpinfo, ht, i);
-      s.state = tcp_state_name(t.tcpi_state);
-      s.rtt_us = t.tcpi_rtt;
-      s.retransmits = t.tcpi_retransmits;
-      s.total_retrans = t.tcpi_total_retrans;
+      fill_from(s, element<tcp_info>(tcpinfo, ht, i));
     }
     v.subflows.push_back(std::move(s));
   }
@@ -84,8 +90,8 @@ std::string tcp_state_name(int state) {
 std::string view_key(const SubflowView& v) {
   std::string key = fmt::format("{}|{}|{}", v.fallback, v.error, v.count);
   for (const auto& s : v.subflows)
-    key +=
-        fmt::format("|{} {} {}", path_text(s), s.state, s.retransmits > 0 ? "retransmitting" : "");
+    key += fmt::format("|{} {} retransmits={} probes={}", path_text(s), s.state, s.retransmits,
+                       s.probes);
   return key;
 }
 
@@ -98,7 +104,10 @@ nlohmann::json view_fields(const SubflowView& v) {
                       {"state", s.state},
                       {"rtt_us", s.rtt_us},
                       {"retransmits", s.retransmits},
-                      {"total_retrans", s.total_retrans}});
+                      {"total_retrans", s.total_retrans},
+                      {"probes", s.probes},
+                      {"backoff", s.backoff},
+                      {"unacked", s.unacked}});
   }
   nlohmann::json f = {
       {"count", v.count}, {"list", list}, {"detail", detail}, {"fallback", v.fallback}};
@@ -133,15 +142,12 @@ SubflowView fallback_view(int fd, int err) {
   socklen_t l1 = sizeof local, l2 = sizeof remote;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &l1) == 0 &&
       ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &l2) == 0) {
-    Subflow s{sockaddr_text(&local), sockaddr_text(&remote), "", 0, 0, 0};
+    Subflow s;
+    s.local = sockaddr_text(&local);
+    s.remote = sockaddr_text(&remote);
     tcp_info t{};
     socklen_t lt = sizeof t;
-    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &t, &lt) == 0) {
-      s.state = tcp_state_name(t.tcpi_state);
-      s.rtt_us = t.tcpi_rtt;
-      s.retransmits = t.tcpi_retransmits;
-      s.total_retrans = t.tcpi_total_retrans;
-    }
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &t, &lt) == 0) fill_from(s, t);
     v.subflows.push_back(s);
     v.count = 1;
   }

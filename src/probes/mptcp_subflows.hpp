@@ -16,6 +16,10 @@ struct Subflow {
   uint32_t rtt_us = 0;
   uint32_t retransmits = 0;  // RTO backoffs of the segment at the head of the queue, now
   uint32_t total_retrans = 0;
+  uint32_t probes = 0;   // unanswered probes (a segment that could not be sent is probed, not
+                         // retransmitted: e.g. when its source address is gone)
+  uint32_t backoff = 0;  // exponential backoff of the retransmission or probe timer
+  uint32_t unacked = 0;  // segments sent and not acknowledged
 };
 
 struct SubflowView {
