@@ -45,9 +45,10 @@ class MoshProbe final : public Probe {
   std::string proto() const override { return "mosh"; }
 
   void start_server(ProbeEnv& env) override {
+    // -v: the detached server keeps logging, including each client address it attaches to.
     sys::Child& launcher = env.start_server_program(
         "mosh-server",
-        {"mosh-server", "new", "-c", "256", "-l", "LANG=C.UTF-8", "-i", env.server_ip(), "-p",
+        {"mosh-server", "new", "-v", "-c", "256", "-l", "LANG=C.UTF-8", "-i", env.server_ip(), "-p",
          std::to_string(spec_.port), "--", "sh", "-c", kClockCommand},
         true);
     connect_ = read_connect(env, launcher);
@@ -68,7 +69,9 @@ class MoshProbe final : public Probe {
 
   ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
                  int64_t end) const override {
-    return mosh_fate(client, t0, end, spec_.interval);
+    ProbeFate f = mosh_fate(client, t0, end, spec_.interval);
+    if (f.setup_ok) f.extra["server_addresses"] = *server_saw_;
+    return f;
   }
 
  private:
@@ -114,14 +117,19 @@ class MoshProbe final : public Probe {
     }
     // The shell and its command first: once the server is gone they are no longer its children.
     const NetnsId ns = netns_id(lab.netns_fd(lab.names().server));
-    lab.ledger().undo(fmt::format("mosh-server-{}", *pid), [pidfd, pid = *pid, ns] {
-      stop_descendants(pid, ns, kStopGrace);
-      stop_by_pidfd(pidfd->get());
-    });
+    lab.ledger().undo(fmt::format("mosh-server-{}", *pid),
+                      [pidfd, pid = *pid, ns, log, saw = server_saw_] {
+                        stop_descendants(pid, ns, kStopGrace);
+                        stop_by_pidfd(pidfd->get());
+                        *saw = parse_mosh_attachments(read_file(log));
+                      });
   }
 
   ProbeSpec spec_;
   MoshConnect connect_;
+  // The client addresses the server attached to, read from its log once it has stopped.
+  std::shared_ptr<std::vector<std::string>> server_saw_ =
+      std::make_shared<std::vector<std::string>>();
 };
 
 }  // namespace

@@ -145,6 +145,9 @@ void describe_output(ProbeFate& f, const Watched& w, int64_t t0_ns, int64_t end_
   f.extra["frozen_since_ms"] =
       frozen ? nlohmann::json(ms_between(t0_ns, last)) : nlohmann::json(nullptr);
   f.extra["frozen_after_ms"] = static_cast<double>(frozen_threshold_ns(interval)) / 1e6;
+  const bool interrupted = !g.open && g.end - g.start > 2 * interval.count() * 1000;
+  f.extra["recovered_ms"] =
+      interrupted ? nlohmann::json(ms_between(t0_ns, g.end)) : nlohmann::json(nullptr);
 }
 
 void conclude(ProbeFate& f) {
@@ -213,6 +216,19 @@ std::optional<int> parse_mosh_detached_pid(std::string_view err) {
     pid = pid * 10 + (err[i] - '0');
   if (digits == 0 || i >= err.size() || err[i] != ']' || pid <= 1) return std::nullopt;
   return pid;
+}
+
+std::vector<std::string> parse_mosh_attachments(std::string_view log) {
+  static constexpr std::string_view kTag = "Server now attached to client at ";
+  std::vector<std::string> out;
+  for (auto at = log.find(kTag); at != std::string_view::npos; at = log.find(kTag, at + 1)) {
+    const auto start = at + kTag.size();
+    const auto eol = log.find_first_of("\r\n", start);
+    if (eol == std::string_view::npos) break;  // a line still being written
+    const std::string addr = trimmed(std::string(log.substr(start, eol - start)));
+    if (!addr.empty() && (out.empty() || out.back() != addr)) out.push_back(addr);
+  }
+  return out;
 }
 
 bool shows_clock_output(std::string_view text) {

@@ -42,12 +42,17 @@ std::optional<MoshConnect> parse_mosh_connect(std::string_view out);
 // The pid in mosh-server's "[mosh-server detached, pid = N]" (stderr), if there.
 std::optional<int> parse_mosh_detached_pid(std::string_view err);
 
+// The client addresses a verbose (-v) mosh-server attached to, in order, from its log's
+// "Server now attached to client at IP:PORT" lines: the first, then one per roam.
+std::vector<std::string> parse_mosh_attachments(std::string_view log);
+
 // Whether a sanitized screen update shows the clock command's output (a `date +%s.%N` stamp)
 // and is not one of mosh-client's own notices ("mosh: Last contact ...").
 bool shows_clock_output(std::string_view text);
 
 // Fates from the watch agent's lines (docs/remote-probes.md). `interval` is how often the
-// server prints; a silence of max(10 intervals, 1 s) at the end of the window is "frozen".
+// server prints; a silence of max(10 intervals, 1 s) at the end of the window is "frozen";
+// output coming back after a gap longer than two intervals is a recovery (`recovered_ms`).
 ProbeFate ssh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 

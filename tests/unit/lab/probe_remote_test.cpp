@@ -307,3 +307,36 @@ TEST(DescendantsOf, ACycleInATornTableEnds) {
 
 }  // namespace
 }  // namespace ss::lab
+
+namespace ss::lab {
+namespace {
+
+TEST(MoshAttachments, FirstAddressThenEachRoam) {
+  const std::string log =
+      "[mosh-server detached, pid = 7899]\n"
+      "Server now attached to client at 198.51.100.1:48993\n"
+      "[10870] Received state 5 [coming from 4, ack 6]\n"
+      "Server now attached to client at 198.51.100.1:48993\n"
+      "Server now attached to client at 203.0.113.2:48993\r\n"
+      "Server now attached to client at 203.0.113.2:5";  // still being written
+  EXPECT_EQ(parse_mosh_attachments(log),
+            (std::vector<std::string>{"198.51.100.1:48993", "203.0.113.2:48993"}));
+  EXPECT_TRUE(parse_mosh_attachments("").empty());
+}
+
+TEST(RemoteFates, RecoveryOnlyAfterARealInterruption) {
+  constexpr int64_t ms = 1'000'000, t0 = 5'000 * ms, end = t0 + 3'000 * ms;
+  auto out = [&](int64_t t) {
+    return json{{"kind", "output"}, {"stream", "stdout"}, {"t_ns", t0 + t * ms}, {"text", "1\n"}};
+  };
+  AgentLines steady = {{{"kind", "ready"}, {"t_ns", 0}}}, broken = steady;
+  for (int64_t t = -500; t < 3000; t += 100) steady.push_back(out(t));
+  for (int64_t t = -500; t < 3000; t += 100)
+    if (t < 0 || t >= 1500) broken.push_back(out(t));
+  EXPECT_TRUE(ssh_fate(steady, t0, end, Micros(100'000)).extra["recovered_ms"].is_null());
+  EXPECT_DOUBLE_EQ(ssh_fate(broken, t0, end, Micros(100'000)).extra["recovered_ms"].get<double>(),
+                   1500.0);
+}
+
+}  // namespace
+}  // namespace ss::lab
