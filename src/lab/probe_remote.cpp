@@ -131,23 +131,29 @@ bool setup_failed(ProbeFate& f, const Watched& w, int64_t t0_ns, const std::stri
   return true;
 }
 
-// The fields both probes report about the output after t=0.
+// The fields both probes report about the output after t=0: the silence around t=0 and
+// when output came back, the longest silence reaching past t=0 (the outage, if there was
+// one), and whether the window ended in silence.
 void describe_output(ProbeFate& f, const Watched& w, int64_t t0_ns, int64_t end_ns,
                      Micros interval) {
-  const Gap g = longest_gap_after(w.data, t0_ns, end_ns);
+  const auto first_after = std::lower_bound(w.data.begin(), w.data.end(), t0_ns);
+  const int64_t last_before = *std::prev(first_after);  // set-up checked there is one
+  const bool resumed = first_after != w.data.end() && *first_after <= end_ns;
   const int64_t last = *std::prev(std::upper_bound(w.data.begin(), w.data.end(), end_ns));
+  const Gap g = longest_gap_after(w.data, t0_ns, end_ns);
   const bool frozen = end_ns - last >= frozen_threshold_ns(interval);
+  const bool interrupted = !g.open && g.end - g.start > 2 * interval.count() * 1000;
+  auto ms_or_null = [&](bool has, int64_t t) {
+    return has ? nlohmann::json(ms_between(t0_ns, t)) : nlohmann::json(nullptr);
+  };
   f.extra["outputs_after_t0"] = count_between(w.data, t0_ns, end_ns);
+  f.extra["gap_at_t0_ms"] = ms_between(last_before, resumed ? *first_after : end_ns);
+  f.extra["resumed_at_ms"] = ms_or_null(resumed, resumed ? *first_after : 0);
   f.extra["gap_ms"] = ms_between(g.start, g.end);
   f.extra["gap_started_ms"] = ms_between(t0_ns, g.start);
-  f.extra["resumed_at_ms"] =
-      g.open ? nlohmann::json(nullptr) : nlohmann::json(ms_between(t0_ns, g.end));
-  f.extra["frozen_since_ms"] =
-      frozen ? nlohmann::json(ms_between(t0_ns, last)) : nlohmann::json(nullptr);
+  f.extra["recovered_ms"] = ms_or_null(interrupted, g.end);
+  f.extra["frozen_since_ms"] = ms_or_null(frozen, last);
   f.extra["frozen_after_ms"] = static_cast<double>(frozen_threshold_ns(interval)) / 1e6;
-  const bool interrupted = !g.open && g.end - g.start > 2 * interval.count() * 1000;
-  f.extra["recovered_ms"] =
-      interrupted ? nlohmann::json(ms_between(t0_ns, g.end)) : nlohmann::json(nullptr);
 }
 
 void conclude(ProbeFate& f) {

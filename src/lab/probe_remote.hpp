@@ -50,9 +50,12 @@ std::vector<std::string> parse_mosh_attachments(std::string_view log);
 // and is not one of mosh-client's own notices ("mosh: Last contact ...").
 bool shows_clock_output(std::string_view text);
 
-// Fates from the watch agent's lines (docs/remote-probes.md). `interval` is how often the
-// server prints; a silence of max(10 intervals, 1 s) at the end of the window is "frozen";
-// output coming back after a gap longer than two intervals is a recovery (`recovered_ms`).
+// Fates from the watch agent's lines (docs/remote-probes.md). Extra fields: gap_at_t0_ms and
+// resumed_at_ms (the silence around t=0 and the first output after it), gap_ms and
+// gap_started_ms (the longest silence reaching past t=0), recovered_ms, frozen_since_ms. `interval`
+// is how often the server prints; a silence of max(10 intervals, 1 s) at the end of the window is
+// "frozen"; output coming back after a gap longer than two intervals is a recovery
+// (`recovered_ms`).
 ProbeFate ssh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 

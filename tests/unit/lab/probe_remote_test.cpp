@@ -340,3 +340,27 @@ TEST(RemoteFates, RecoveryOnlyAfterARealInterruption) {
 
 }  // namespace
 }  // namespace ss::lab
+
+namespace ss::lab {
+namespace {
+
+TEST(RemoteFates, GapAroundT0AndTheLaterOutageAreTwoFigures) {
+  constexpr int64_t ms = 1'000'000, t0 = 5'000 * ms, end = t0 + 4'000 * ms;
+  auto out = [&](int64_t t) {
+    return json{
+        {"kind", "output"}, {"stream", "pty"}, {"t_ns", t0 + t * ms}, {"text", "1712345678.1\n"}};
+  };
+  // Last before t=0 at -60 ms, one in flight at +5 ms, then nothing until +2500 ms.
+  AgentLines l = {{{"kind", "ready"}, {"t_ns", 0}}, out(-160), out(-60), out(5)};
+  for (int64_t t = 2500; t < 4000; t += 100) l.push_back(out(t));
+  const ProbeFate f = mosh_fate(l, t0, end, Micros(100'000));
+  EXPECT_TRUE(f.survived);
+  EXPECT_DOUBLE_EQ(f.extra["gap_at_t0_ms"].get<double>(), 65.0);
+  EXPECT_DOUBLE_EQ(f.extra["resumed_at_ms"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(f.extra["gap_ms"].get<double>(), 2495.0);
+  EXPECT_DOUBLE_EQ(f.extra["gap_started_ms"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(f.extra["recovered_ms"].get<double>(), 2500.0);
+}
+
+}  // namespace
+}  // namespace ss::lab
