@@ -10,7 +10,8 @@ namespace {
 
 Micros duration_option(const std::string& text, const char* option) {
   auto d = parse_duration(text);
-  if (!d || d->count() == 0) throw UsageError(fmt::format("{}: '{}' is not a duration such as 100ms or 3s", option, text));
+  if (!d || d->count() == 0)
+    throw UsageError(fmt::format("{}: '{}' is not a duration such as 100ms or 3s", option, text));
   return *d;
 }
 
@@ -18,12 +19,14 @@ Micros duration_option(const std::string& text, const char* option) {
 
 void add_tcp_agents(CLI::App& agent) {
   struct Opts {
-    std::string server, listen, interval = "100ms", duration = "30s", name = "whoami.splitsecond.test";
+    std::string server, listen, interval = "100ms", duration = "30s",
+                                name = "whoami.splitsecond.test";
     std::string mode = "stream", user_timeout;
   };
   auto o = std::make_shared<Opts>();
 
-  auto* client = agent.add_subcommand("tcp-client", "TCP probe client: a numbered line every interval");
+  auto* client =
+      agent.add_subcommand("tcp-client", "TCP probe client: a numbered line every interval");
   client->add_option("--server", o->server, "IP:PORT")->required();
   client->add_option("--interval", o->interval);
   client->add_option("--mode", o->mode, "stream | send-on-signal | idle | bulk");
@@ -35,15 +38,18 @@ void add_tcp_agents(CLI::App& agent) {
     t.interval = duration_option(o->interval, "--interval");
     t.duration = duration_option(o->duration, "--duration");
     t.mode = probes::parse_tcp_mode(o->mode);
-    if (!o->user_timeout.empty()) t.user_timeout = duration_option(o->user_timeout, "--user-timeout");
+    if (!o->user_timeout.empty())
+      t.user_timeout = duration_option(o->user_timeout, "--user-timeout");
     std::exit(probes::run_tcp_client(t));
   });
 
   auto* server = agent.add_subcommand("tcp-server", "TCP echo server for the TCP probe");
   server->add_option("--listen", o->listen, "IP:PORT")->required();
-  server->callback([o] { std::exit(probes::run_tcp_server(probes::Endpoint::parse(o->listen, "--listen"))); });
+  server->callback(
+      [o] { std::exit(probes::run_tcp_server(probes::Endpoint::parse(o->listen, "--listen"))); });
 
-  auto* dns = agent.add_subcommand("dns-client", "DNS probe: TXT lookups through the system resolver");
+  auto* dns =
+      agent.add_subcommand("dns-client", "DNS probe: TXT lookups through the system resolver");
   dns->add_option("--name", o->name);
   dns->add_option("--interval", o->interval);
   dns->add_option("--duration", o->duration);

@@ -12,7 +12,8 @@ void add_storm_commands(CLI::App& app);  // storm sim, storm real (storm_cmd.cpp
 // (see docs/agents.md) and exits when its duration ends or it is signalled.
 void add_tcp_agents(CLI::App& agent);   // tcp-client, tcp-server, dns-client (agent_tcp.cpp)
 void add_quic_agents(CLI::App& agent);  // quic-client, quic-server (agent_quic.cpp)
-void add_app_agents(CLI::App& agent);   // ws-client, ws-server, http-ipseen, doh-client (agent_app.cpp)
+// ws-client, ws-server, http-ipseen, doh-client (agent_app.cpp)
+void add_app_agents(CLI::App& agent);
 void add_watch_agents(CLI::App& agent);  // exec-watch, pty-watch (agent_watch.cpp)
 void add_mptcp_agents(CLI::App& agent);  // mptcp-client, mptcp-server (agent_mptcp.cpp)
 

@@ -6,8 +6,8 @@
 #include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
 #include "lab/ledger.hpp"
-#include "model/errors.hpp"
 #include "model/claims.hpp"
+#include "model/errors.hpp"
 #include "model/scenario.hpp"
 #include "report/timeline.hpp"
 
@@ -35,7 +35,8 @@ void run(const RunArgs& a) {
   if (!a.window.empty()) {
     auto w = parse_duration(a.window);
     if (!w || *w < Micros(100'000) || *w > Micros(60'000'000))
-      throw UsageError(fmt::format("--window {}: expected a duration from 100ms to 60s, e.g. 3s", a.window));
+      throw UsageError(
+          fmt::format("--window {}: expected a duration from 100ms to 60s, e.g. 3s", a.window));
     o.window = *w;
   }
   check_writable(a.json_path, "--json");
@@ -54,12 +55,18 @@ void run(const RunArgs& a) {
 
 void add_lab_commands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
-  auto* run_cmd = app.add_subcommand("run", "build the lab, disconnect the VPN, record the split second");
-  run_cmd->add_option("scenario", args->scenario, "a built-in scenario (see `splitsecond scenarios`) or a TOML file")
+  auto* run_cmd =
+      app.add_subcommand("run", "build the lab, disconnect the VPN, record the split second");
+  run_cmd
+      ->add_option("scenario", args->scenario,
+                   "a built-in scenario (see `splitsecond scenarios`) or a TOML file")
       ->capture_default_str();
-  run_cmd->add_option("--json", args->json_path, "write the record (schema splitsecond.run/1) to FILE");
-  run_cmd->add_option("--pcap", args->pcap_path, "keep the capture of the client's physical interface (pcap, ns timestamps)");
-  run_cmd->add_option("--window", args->window, "observation window after the disconnect (default: the scenario's, 3s)");
+  run_cmd->add_option("--json", args->json_path,
+                      "write the record (schema splitsecond.run/1) to FILE");
+  run_cmd->add_option("--pcap", args->pcap_path,
+                      "keep the capture of the client's physical interface (pcap, ns timestamps)");
+  run_cmd->add_option("--window", args->window,
+                      "observation window after the disconnect (default: the scenario's, 3s)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
   run_cmd->callback([args] {
     try {
@@ -71,12 +78,15 @@ void add_lab_commands(CLI::App& app) {
   });
 
   auto claims_json = std::make_shared<std::string>();
-  auto* claims = app.add_subcommand("claims", "test each claim of the article on this kernel and give a verdict");
-  claims->add_option("--json", *claims_json, "write the verdicts (schema splitsecond.claims/1) to FILE");
+  auto* claims = app.add_subcommand(
+      "claims", "test each claim of the article on this kernel and give a verdict");
+  claims->add_option("--json", *claims_json,
+                     "write the verdicts (schema splitsecond.claims/1) to FILE");
   claims->callback([claims_json] {
     check_writable(*claims_json, "--json");
     try {
-      auto runs = lab::run_claim_experiments({}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
+      auto runs = lab::run_claim_experiments(
+          {}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
       auto results = evaluate_claims(runs);
       fmt::print("{}", render_claims(results));
       if (!claims_json->empty()) {
@@ -92,12 +102,15 @@ void add_lab_commands(CLI::App& app) {
 
   auto* list = app.add_subcommand("scenarios", "list the built-in scenarios");
   list->callback([] {
-    for (const auto& [name, summary] : builtin_scenarios()) fmt::print("{:<12} {}\n", name, summary);
+    for (const auto& [name, summary] : builtin_scenarios())
+      fmt::print("{:<12} {}\n", name, summary);
   });
 
   auto prefixes = std::make_shared<std::vector<std::string>>();
-  auto* cleanup = app.add_subcommand("cleanup", "remove what killed runs left behind (namespaces, processes, files)");
-  cleanup->add_option("prefix", *prefixes, "run prefixes (ss-xxxxxx); default: every run whose process is gone");
+  auto* cleanup = app.add_subcommand(
+      "cleanup", "remove what killed runs left behind (namespaces, processes, files)");
+  cleanup->add_option("prefix", *prefixes,
+                      "run prefixes (ss-xxxxxx); default: every run whose process is gone");
   cleanup->callback([prefixes] {
     if (::geteuid() != 0) throw EnvironmentError("cleanup removes namespaces and needs root");
     auto lines = lab::cleanup_leftovers(*prefixes);

@@ -5,7 +5,8 @@
 namespace ss::lab {
 namespace {
 
-Scenario variant(const std::string& name, DisconnectMode mode, const std::vector<std::string>& probes) {
+Scenario variant(const std::string& name, DisconnectMode mode,
+                 const std::vector<std::string>& probes) {
   Scenario s = load_scenario("disconnect");
   s.name = "claims:" + name;
   s.disconnect = mode;
@@ -34,11 +35,13 @@ std::map<std::string, Scenario> claim_variants() {
   return v;
 }
 
-ClaimRuns run_claim_experiments(const RunOptions& o, const std::function<void(const std::string&)>& progress) {
+ClaimRuns run_claim_experiments(const RunOptions& o,
+                                const std::function<void(const std::string&)>& progress) {
   ClaimRuns runs;
   for (auto& [name, scenario] : claim_variants()) {
     preflight(scenario);
-    progress(fmt::format("running '{}' ({} disconnect, {} probes)", name, disconnect_name(scenario.disconnect), scenario.probes.size()));
+    progress(fmt::format("running '{}' ({} disconnect, {} probes)", name,
+                         disconnect_name(scenario.disconnect), scenario.probes.size()));
     runs[name] = run_experiment(scenario, o);
   }
   return runs;

@@ -1,9 +1,9 @@
 #include "lab/experiment.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <deque>
@@ -26,7 +26,9 @@
 namespace ss::lab {
 namespace {
 
-double ms(int64_t a_ns, int64_t b_ns) { return static_cast<double>(b_ns - a_ns) / 1e6; }
+double ms(int64_t a_ns, int64_t b_ns) {
+  return static_cast<double>(b_ns - a_ns) / 1e6;
+}
 
 // SIGINT/SIGTERM/SIGHUP are blocked for the run and read from a signalfd, so that an
 // interruption at any point ends in the same orderly teardown.
@@ -49,7 +51,8 @@ class Signals {
   int fd() const { return fd_.get(); }
   void check() {
     signalfd_siginfo si{};
-    if (::read(fd_.get(), &si, sizeof si) == sizeof si) throw Interrupted(fmt::format("interrupted by signal {}", si.ssi_signo));
+    if (::read(fd_.get(), &si, sizeof si) == sizeof si)
+      throw Interrupted(fmt::format("interrupted by signal {}", si.ssi_signo));
   }
 
  private:
@@ -100,7 +103,8 @@ struct RunningProbe {
 
 class Experiment final : public ProbeEnv {
  public:
-  Experiment(const Scenario& s, const RunOptions& o) : s_(s), o_(o), window_(o.window.value_or(s.window)) {
+  Experiment(const Scenario& s, const RunOptions& o)
+      : s_(s), o_(o), window_(o.window.value_or(s.window)) {
     for (const auto& spec : s.probes) {
       RunningProbe rp;
       rp.probe = make_probe(spec);
@@ -117,14 +121,17 @@ class Experiment final : public ProbeEnv {
   const Scenario& scenario() override { return s_; }
   std::string server_ip() override { return ip_of(s_.topology.server_ip4); }
   std::string self_exe() override { return std::filesystem::read_symlink("/proc/self/exe"); }
-  const AgentLines& start_server_agent(const std::string& label, std::vector<std::string> args) override {
+  const AgentLines& start_server_agent(const std::string& label,
+                                       std::vector<std::string> args) override {
     AgentStream& a = start_agent(lab_->names().server, label, std::move(args));
     if (current_) current_->servers.push_back(&a);
     wait_ready({&a}, std::chrono::milliseconds(3000));
-    if (!a.has("ready")) throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->log_path(label)));
+    if (!a.has("ready"))
+      throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->log_path(label)));
     return a.lines;
   }
-  sys::Child& start_server_program(const std::string& label, std::vector<std::string> argv, bool capture_stdout) override {
+  sys::Child& start_server_program(const std::string& label, std::vector<std::string> argv,
+                                   bool capture_stdout) override {
     return lab_->spawn(lab_->names().server, label, std::move(argv), capture_stdout);
   }
 
@@ -152,8 +159,9 @@ class Experiment final : public ProbeEnv {
       r.vpn = vpn->info();
       signals_.check();
 
-      for (const char* key : {"net/ipv4/tcp_retries2", "net/ipv4/tcp_keepalive_time", "net/ipv4/tcp_keepalive_intvl",
-                              "net/ipv4/tcp_keepalive_probes", "net/ipv4/tcp_syn_retries"}) {
+      for (const char* key :
+           {"net/ipv4/tcp_retries2", "net/ipv4/tcp_keepalive_time", "net/ipv4/tcp_keepalive_intvl",
+            "net/ipv4/tcp_keepalive_probes", "net/ipv4/tcp_syn_retries"}) {
         const std::string v = sys::read_sysctl(lab.netns_fd(lab.names().client), key);
         r.kernel[std::string(key).substr(std::string(key).rfind('/') + 1)] = std::stol(v);
       }
@@ -185,7 +193,8 @@ class Experiment final : public ProbeEnv {
     if (o_.verbose) fmt::print(stderr, "splitsecond: {}\n", what);
   }
 
-  AgentStream& start_agent(const std::string& ns, const std::string& label, std::vector<std::string> args) {
+  AgentStream& start_agent(const std::string& ns, const std::string& label,
+                           std::vector<std::string> args) {
     args.insert(args.begin(), {self_exe(), "agent"});
     AgentStream a;
     a.name = label;
@@ -224,7 +233,8 @@ class Experiment final : public ProbeEnv {
     std::vector<AgentStream*> clients;
     for (auto& rp : probes_) {
       if (rp.setup_error) continue;
-      rp.client = &start_agent(n.client, rp.probe->name() + "-client", rp.probe->client_args(*this, run_for));
+      rp.client = &start_agent(n.client, rp.probe->name() + "-client",
+                               rp.probe->client_args(*this, run_for));
       clients.push_back(rp.client);
     }
     wait_ready(clients, std::chrono::milliseconds(5000));
@@ -241,7 +251,9 @@ class Experiment final : public ProbeEnv {
     sys::EventLoop loop;
     loop.add(monitor.fd(), [&] { monitor.drain(sys::mono_ns(), raw_); });
     loop.add(resolv.fd(), [&] { resolv.drain(sys::mono_ns(), raw_); });
-    loop.add(capture.fd(), [&] { capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); }); });
+    loop.add(capture.fd(), [&] {
+      capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); });
+    });
     for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
     bool interrupted = false;
     loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });
@@ -271,7 +283,8 @@ class Experiment final : public ProbeEnv {
   void prime_before_t0() {
     std::vector<AgentStream*> primed;
     for (auto& rp : probes_)
-      if (rp.client && rp.probe->signal_before_t0()) rp.client->child->signal(SIGUSR1), primed.push_back(rp.client);
+      if (rp.client && rp.probe->signal_before_t0())
+        rp.client->child->signal(SIGUSR1), primed.push_back(rp.client);
     const int64_t deadline = sys::mono_ns() + 100'000'000;
     for (AgentStream* a : primed) {
       while (!a->has("burst") && sys::mono_ns() < deadline) {
@@ -285,7 +298,8 @@ class Experiment final : public ProbeEnv {
   Packet classify_frame(int64_t t, std::span<const uint8_t> frame) {
     Packet p{t, decode_ethernet(frame), PacketClass::link_control, false};
     const auto& topo = s_.topology;
-    static const std::set<std::string> mine = {ip_of(topo.client_ip4), ip_of(topo.client_ip6), ip_of(s_.vpn.client_tunnel_ip)};
+    static const std::set<std::string> mine = {ip_of(topo.client_ip4), ip_of(topo.client_ip6),
+                                               ip_of(s_.vpn.client_tunnel_ip)};
     p.outgoing = mine.count(p.info.src) > 0 || p.info.src.rfind("fe80", 0) == 0;
     p.cls = classify(p.info, {ip_of(topo.vpn_ip4), static_cast<uint16_t>(s_.vpn.port)});
     return p;
@@ -302,14 +316,21 @@ class Experiment final : public ProbeEnv {
       e.t_us = rel(p.mono_ns);
       e.layer = Layer::packet;
       e.kind = packet_class_name(p.cls);
-      e.detail = {{"dir", p.outgoing ? "out" : "in"}, {"src", p.info.src}, {"dst", p.info.dst}, {"proto", p.info.proto},
-                  {"sport", p.info.sport}, {"dport", p.info.dport}};
+      e.detail = {{"dir", p.outgoing ? "out" : "in"},
+                  {"src", p.info.src},
+                  {"dst", p.info.dst},
+                  {"proto", p.info.proto},
+                  {"sport", p.info.sport},
+                  {"dport", p.info.dport}};
       if (p.info.proto == 6) e.detail["tcp_flags"] = p.info.tcp_flags;
-      if (p.info.dns) e.detail["dns"] = {{"qname", p.info.dns->qname}, {"response", p.info.dns->response}};
+      if (p.info.dns)
+        e.detail["dns"] = {{"qname", p.info.dns->qname}, {"response", p.info.dns->response}};
       r.events.push_back(std::move(e));
       if (p.mono_ns >= t0_ && p.mono_ns <= end_ && p.outgoing) {
-        if (p.cls == PacketClass::dns_plaintext && !p.info.dns->response) ++r.leaks.dns_plaintext;
-        else if (p.cls == PacketClass::bypass) ++r.leaks.non_tunnel_packets;
+        if (p.cls == PacketClass::dns_plaintext && !p.info.dns->response)
+          ++r.leaks.dns_plaintext;
+        else if (p.cls == PacketClass::bypass)
+          ++r.leaks.non_tunnel_packets;
       }
     }
     Event trigger;
@@ -321,9 +342,12 @@ class Experiment final : public ProbeEnv {
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
     for (const auto& rp : probes_) r.probes.push_back(fate_of(rp));
-    for (const auto& name : unavailable_) r.notes.push_back("probe '" + name + "' is not available in this build: not run");
+    for (const auto& name : unavailable_)
+      r.notes.push_back("probe '" + name + "' is not available in this build: not run");
     r.netlink_events_lost = lost_;
-    if (pcap_dropped_) r.notes.push_back(fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
+    if (pcap_dropped_)
+      r.notes.push_back(
+          fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
   }
 
   ProbeFate fate_of(const RunningProbe& rp) {
@@ -357,7 +381,8 @@ class Experiment final : public ProbeEnv {
       if (p.outgoing && p.info.sport == port) ++out, sources.insert(p.info.src);
       if (!p.outgoing && p.info.dport == port) ++in, rst_in += (p.info.tcp_flags & 4) ? 1 : 0;
     }
-    f.extra["wire_after_t0"] = {{"segments_out", out}, {"segments_in", in}, {"rst_in", rst_in}, {"sources", sources}};
+    f.extra["wire_after_t0"] = {
+        {"segments_out", out}, {"segments_in", in}, {"rst_in", rst_in}, {"sources", sources}};
   }
 
   void add_agent_events(const AgentStream& a, RunRecord& r) {
@@ -393,15 +418,19 @@ class Experiment final : public ProbeEnv {
 
 void preflight(const Scenario& s) {
   if (::geteuid() != 0)
-    throw EnvironmentError("the lab builds network namespaces and needs root: run it with sudo (or as root)");
+    throw EnvironmentError(
+        "the lab builds network namespaces and needs root: run it with sudo (or as root)");
   if (::access("/dev/net/tun", R_OK | W_OK) != 0)
-    throw EnvironmentError("/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is available");
+    throw EnvironmentError(
+        "/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is "
+        "available");
   std::vector<std::string> programs = {"dnsmasq"};
   if (s.vpn.implementation == "wireguard-go") programs.push_back("wireguard-go");
   for (const auto& p : programs)
     if (sys::find_program(p).empty())
-      throw EnvironmentError(fmt::format("'{}' is not installed: apt-get install {} (scripts/deps.sh installs everything)",
-                                         p, p == "dnsmasq" ? "dnsmasq-base" : p));
+      throw EnvironmentError(fmt::format(
+          "'{}' is not installed: apt-get install {} (scripts/deps.sh installs everything)", p,
+          p == "dnsmasq" ? "dnsmasq-base" : p));
 }
 
 RunRecord run_experiment(const Scenario& s, const RunOptions& o) {

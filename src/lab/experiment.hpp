@@ -10,9 +10,9 @@
 namespace ss::lab {
 
 struct RunOptions {
-  std::string pcap_path;          // keep the capture of the client's physical interface
-  std::optional<Micros> window;   // overrides the scenario's
-  bool verbose = false;           // print each phase to stderr
+  std::string pcap_path;         // keep the capture of the client's physical interface
+  std::optional<Micros> window;  // overrides the scenario's
+  bool verbose = false;          // print each phase to stderr
 };
 
 // Throws EnvironmentError (exit 3) naming what is missing: root, /dev/net/tun, a program.

@@ -17,7 +17,9 @@ namespace ss::lab {
 
 Lab::Lab(const std::string& prefix) : names_(prefix), ledger_(prefix) {}
 
-Lab::~Lab() { teardown(); }
+Lab::~Lab() {
+  teardown();
+}
 
 std::vector<std::string> Lab::teardown() {
   // Our own sockets and fds would keep the namespaces alive: close them first.
@@ -66,7 +68,8 @@ void Lab::apply_one(const Step& step) {
     apply_nft(netns_fd(s->ns), s->ruleset);
   } else if (auto* s = std::get_if<WriteFile>(&step)) {
     fs::path p(s->path);
-    if (p.parent_path().parent_path() != "/etc/netns") throw std::logic_error("lab files live in /etc/netns/<ns>/: " + s->path);
+    if (p.parent_path().parent_path() != "/etc/netns")
+      throw std::logic_error("lab files live in /etc/netns/<ns>/: " + s->path);
     ledger_.shared_dir("/etc/netns");
     if (!fs::exists(p.parent_path())) {
       fs::create_directory(p.parent_path());
@@ -78,10 +81,13 @@ void Lab::apply_one(const Step& step) {
   }
 }
 
-std::string Lab::log_path(const std::string& label) const { return ledger_.run_dir() + "/" + label + ".log"; }
+std::string Lab::log_path(const std::string& label) const {
+  return ledger_.run_dir() + "/" + label + ".log";
+}
 
-sys::Child& Lab::spawn(const std::string& ns, const std::string& label, std::vector<std::string> argv,
-                       bool capture_stdout, std::vector<std::string> tmpfs) {
+sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
+                       std::vector<std::string> argv, bool capture_stdout,
+                       std::vector<std::string> tmpfs) {
   sys::SpawnSpec spec;
   spec.argv = std::move(argv);
   spec.netns_fd = netns_fd(ns);
@@ -89,7 +95,8 @@ sys::Child& Lab::spawn(const std::string& ns, const std::string& label, std::vec
   spec.netns_name = ns;
   const fs::path etc = "/etc/netns/" + ns;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(etc, ec)) spec.binds.emplace_back(e.path(), "/etc/" / e.path().filename());
+  for (const auto& e : fs::directory_iterator(etc, ec))
+    spec.binds.emplace_back(e.path(), "/etc/" / e.path().filename());
   spec.tmpfs = std::move(tmpfs);
   spec.capture_stdout = capture_stdout;
   spec.stderr_path = log_path(label);

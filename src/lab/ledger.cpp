@@ -2,18 +2,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
-#include <signal.h>
 #include <sstream>
 
 #include "sys/netns.hpp"
@@ -69,21 +69,26 @@ std::vector<pid_t> processes_in(const std::set<ino_t>& inodes) {
 
 }  // namespace
 
-Ledger::Ledger(std::string prefix) : prefix_(std::move(prefix)), run_dir_(std::string(kStateDir) + "/" + prefix_) {
+Ledger::Ledger(std::string prefix)
+    : prefix_(std::move(prefix)), run_dir_(std::string(kStateDir) + "/" + prefix_) {
   fs::create_directories(kStateDir);
   if (::mkdir(run_dir_.c_str(), 0700) < 0) throw sys::SysError("mkdir", run_dir_, errno);
   std::ofstream(run_dir_ + "/owner") << ::getpid() << ' ' << start_time(::getpid()) << '\n';
   path(run_dir_);
 }
 
-Ledger::~Ledger() { teardown(); }
+Ledger::~Ledger() {
+  teardown();
+}
 
 namespace {
 
 // Serialises the shared-directory bookkeeping of concurrent runs.
 class StateLock {
  public:
-  StateLock() : fd_(::open((std::string(kStateDir) + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+  StateLock()
+      : fd_(::open((std::string(kStateDir) + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+                   0600)) {
     if (fd_) ::flock(fd_.get(), LOCK_EX);
   }
   ~StateLock() {
@@ -132,19 +137,25 @@ std::vector<std::string> release_shared_dirs() {
   return out;
 }
 
-void Ledger::netns(const std::string& name) { entries_.push_back({Entry::Kind::netns, name, nullptr, {}}); }
+void Ledger::netns(const std::string& name) {
+  entries_.push_back({Entry::Kind::netns, name, nullptr, {}});
+}
 
-void Ledger::path(const std::string& p) { entries_.push_back({Entry::Kind::path, p, nullptr, {}}); }
+void Ledger::path(const std::string& p) {
+  entries_.push_back({Entry::Kind::path, p, nullptr, {}});
+}
 
 sys::Child& Ledger::process(const std::string& label, sys::Child child) {
   children_.push_back(std::make_unique<sys::Child>(std::move(child)));
   entries_.push_back({Entry::Kind::process, label, children_.back().get(), {}});
-  std::ofstream(run_dir_ + "/pids", std::ios::app) << children_.back()->pid() << ' ' << label << '\n';
+  std::ofstream(run_dir_ + "/pids", std::ios::app)
+      << children_.back()->pid() << ' ' << label << '\n';
   return *children_.back();
 }
 
 bool Ledger::has_label(const std::string& label) const {
-  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == label; });
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return e.name == label; });
 }
 
 void Ledger::undo(const std::string& label, std::function<void()> fn) {
@@ -161,15 +172,20 @@ std::vector<std::string> Ledger::teardown() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     try {
       switch (it->kind) {
-        case Entry::Kind::process: break;
-        case Entry::Kind::undo: it->fn(); break;
+        case Entry::Kind::process:
+          break;
+        case Entry::Kind::undo:
+          it->fn();
+          break;
         case Entry::Kind::netns:
-          if (!sys::netns_delete(it->name)) problems.push_back("could not delete namespace " + it->name);
+          if (!sys::netns_delete(it->name))
+            problems.push_back("could not delete namespace " + it->name);
           break;
         case Entry::Kind::path: {
           std::error_code ec;
           fs::remove_all(it->name, ec);
-          if (ec) problems.push_back(fmt::format("could not remove {}: {}", it->name, ec.message()));
+          if (ec)
+            problems.push_back(fmt::format("could not remove {}: {}", it->name, ec.message()));
           break;
         }
       }
@@ -187,7 +203,8 @@ std::string new_run_prefix() {
   std::random_device rd;
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::string prefix = fmt::format("ss-{:06x}", rd() & 0xffffff);
-    if (sys::netns_list(prefix).empty() && !fs::exists(std::string(kStateDir) + "/" + prefix)) return prefix;
+    if (sys::netns_list(prefix).empty() && !fs::exists(std::string(kStateDir) + "/" + prefix))
+      return prefix;
   }
   throw std::runtime_error("could not find a free run prefix in 16 attempts");
 }
@@ -201,10 +218,12 @@ std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& wante
   for (const char* dir : {"/etc/netns", kStateDir}) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().filename().string().rfind("ss-", 0) == 0) prefixes.insert(prefix_of(e.path().filename()));
+      if (e.path().filename().string().rfind("ss-", 0) == 0)
+        prefixes.insert(prefix_of(e.path().filename()));
   }
   for (const auto& prefix : prefixes) {
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), prefix) == wanted.end()) continue;
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), prefix) == wanted.end())
+      continue;
     const std::string run_dir = std::string(kStateDir) + "/" + prefix;
     if (owner_alive(run_dir)) {
       out.push_back(fmt::format("{}: still running (left alone)", prefix));
@@ -212,13 +231,15 @@ std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& wante
     }
     std::set<ino_t> inodes;
     auto namespaces = sys::netns_list(prefix + "-");
-    for (const auto& ns : namespaces) inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + ns));
+    for (const auto& ns : namespaces)
+      inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + ns));
     for (pid_t pid : processes_in(inodes)) {
       ::kill(pid, SIGKILL);
       out.push_back(fmt::format("{}: killed process {}", prefix, pid));
     }
     for (const auto& ns : namespaces) {
-      out.push_back(fmt::format("{}: {} namespace {}", prefix, sys::netns_delete(ns) ? "deleted" : "COULD NOT delete", ns));
+      out.push_back(fmt::format("{}: {} namespace {}", prefix,
+                                sys::netns_delete(ns) ? "deleted" : "COULD NOT delete", ns));
     }
     std::error_code ec;
     for (const auto& e : fs::directory_iterator("/etc/netns", ec)) {

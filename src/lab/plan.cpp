@@ -61,17 +61,20 @@ std::vector<Step> plan_topology(const Scenario& s, const Names& n) {
   if (t.home_nat) out.push_back(Nft{n.home, nat_ruleset("wan0")});
 
   // The client's own resolver configuration, as `ip netns exec` shows it to its processes.
-  out.push_back(WriteFile{"/etc/netns/" + n.client + "/resolv.conf",
-                          fmt::format("# splitsecond lab: the home router's resolver\nnameserver {}\n",
-                                      ip_of(t.home_lan_ip4))});
+  out.push_back(
+      WriteFile{"/etc/netns/" + n.client + "/resolv.conf",
+                fmt::format("# splitsecond lab: the home router's resolver\nnameserver {}\n",
+                            ip_of(t.home_lan_ip4))});
   return out;
 }
 
 std::string step_namespace(const Step& step) {
   return std::visit(
       [](const auto& s) -> std::string {
-        if constexpr (requires { s.ns; }) return s.ns;
-        else return "";
+        if constexpr (requires { s.ns; })
+          return s.ns;
+        else
+          return "";
       },
       step);
 }
@@ -80,19 +83,24 @@ std::string describe(const Step& step) {
   struct V {
     std::string operator()(const CreateNetns& s) const { return "ip netns add " + s.ns; }
     std::string operator()(const AddVeth& s) const {
-      return fmt::format("ip -n {} link add {} type veth peer {} netns {}", s.ns, s.name, s.peer, s.peer_ns);
+      return fmt::format("ip -n {} link add {} type veth peer {} netns {}", s.ns, s.name, s.peer,
+                         s.peer_ns);
     }
     std::string operator()(const AddAddress& s) const {
       return fmt::format("ip -n {} addr add {} dev {}", s.ns, s.cidr, s.ifname);
     }
-    std::string operator()(const LinkUp& s) const { return fmt::format("ip -n {} link set {} up", s.ns, s.ifname); }
+    std::string operator()(const LinkUp& s) const {
+      return fmt::format("ip -n {} link set {} up", s.ns, s.ifname);
+    }
     std::string operator()(const AddRoute& s) const {
       return fmt::format("ip -n {} route add {} via {} dev {}", s.ns, s.dst, s.gateway, s.dev);
     }
     std::string operator()(const Sysctl& s) const {
       return fmt::format("ip netns exec {} sysctl -w {}={}", s.ns, s.key, s.value);
     }
-    std::string operator()(const Nft& s) const { return fmt::format("ip netns exec {} nft -f -", s.ns); }
+    std::string operator()(const Nft& s) const {
+      return fmt::format("ip netns exec {} nft -f -", s.ns);
+    }
     std::string operator()(const WriteFile& s) const { return "write " + s.path; }
   };
   return std::visit(V{}, step);

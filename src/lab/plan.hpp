@@ -18,16 +18,33 @@ struct Names {
   std::vector<std::string> all() const { return {client, home, internet, vpn, server}; }
 };
 
-struct CreateNetns { std::string ns; };
-struct AddVeth { std::string ns, name, peer_ns, peer; };
-struct AddAddress { std::string ns, ifname, cidr; };
-struct LinkUp { std::string ns, ifname; };
-struct AddRoute { std::string ns, dst, gateway, dev; };
-struct Sysctl { std::string ns, key, value; };
-struct Nft { std::string ns, ruleset; };
-struct WriteFile { std::string path, content; };  // under /etc/netns/<ns>/ only
+struct CreateNetns {
+  std::string ns;
+};
+struct AddVeth {
+  std::string ns, name, peer_ns, peer;
+};
+struct AddAddress {
+  std::string ns, ifname, cidr;
+};
+struct LinkUp {
+  std::string ns, ifname;
+};
+struct AddRoute {
+  std::string ns, dst, gateway, dev;
+};
+struct Sysctl {
+  std::string ns, key, value;
+};
+struct Nft {
+  std::string ns, ruleset;
+};
+struct WriteFile {
+  std::string path, content;
+};  // under /etc/netns/<ns>/ only
 
-using Step = std::variant<CreateNetns, AddVeth, AddAddress, LinkUp, AddRoute, Sysctl, Nft, WriteFile>;
+using Step =
+    std::variant<CreateNetns, AddVeth, AddAddress, LinkUp, AddRoute, Sysctl, Nft, WriteFile>;
 
 // The reference topology for a scenario: everything but the VPN and the daemons.
 std::vector<Step> plan_topology(const Scenario& s, const Names& n);

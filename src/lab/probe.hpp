@@ -21,11 +21,12 @@ class ProbeEnv {
   virtual ~ProbeEnv() = default;
   virtual Lab& lab() = 0;
   virtual const Scenario& scenario() = 0;
-  virtual std::string server_ip() = 0;         // the app server's IPv4 address
-  virtual std::string self_exe() = 0;          // the splitsecond binary, for agents
+  virtual std::string server_ip() = 0;  // the app server's IPv4 address
+  virtual std::string self_exe() = 0;   // the splitsecond binary, for agents
   // Starts `splitsecond agent ARGS...` in the server namespace under `label` and waits
   // (bounded) for its `ready` line; throws a ProbeSetupError if it does not come.
-  virtual const AgentLines& start_server_agent(const std::string& label, std::vector<std::string> args) = 0;
+  virtual const AgentLines& start_server_agent(const std::string& label,
+                                               std::vector<std::string> args) = 0;
   // Starts a real program in the server namespace (stdout captured if asked); recorded for
   // teardown. Its log (stderr) is lab().log_path(label).
   virtual sys::Child& start_server_program(const std::string& label, std::vector<std::string> argv,
@@ -53,7 +54,8 @@ class Probe {
   virtual bool signal_before_t0() const { return false; }
   // The fate, from the client's and the server side's lines (server: the lines of every
   // server agent this probe started, in start order; empty for real programs).
-  virtual ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns, int64_t end_ns) const = 0;
+  virtual ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns,
+                         int64_t end_ns) const = 0;
 };
 
 // The probe named `spec.name` (see probe_catalog.cpp), or nullptr if there is none.

@@ -13,7 +13,9 @@
 namespace ss::lab {
 namespace {
 
-std::string endpoint(ProbeEnv& env, int port) { return fmt::format("{}:{}", env.server_ip(), port); }
+std::string endpoint(ProbeEnv& env, int port) {
+  return fmt::format("{}:{}", env.server_ip(), port);
+}
 
 // The four ways the article has a TCP connection meet the disconnect.
 class TcpProbe final : public Probe {
@@ -27,19 +29,24 @@ class TcpProbe final : public Probe {
   void start_server(ProbeEnv& env) override {
     // The TCP probes share one echo server per port.
     if (!env.lab().ledger().has_label("tcp-server-" + std::to_string(spec_.port)))
-      env.start_server_agent("tcp-server-" + std::to_string(spec_.port), {"tcp-server", "--listen", endpoint(env, spec_.port)});
+      env.start_server_agent("tcp-server-" + std::to_string(spec_.port),
+                             {"tcp-server", "--listen", endpoint(env, spec_.port)});
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
     const char* mode = spec_.name == "tcp-send-now"   ? "send-on-signal"
                        : spec_.name == "tcp-idle"     ? "idle"
                        : spec_.name == "tcp-inflight" ? "burst"
                                                       : "stream";
-    std::vector<std::string> args = {"tcp-client", "--server", endpoint(env, spec_.port), "--mode", mode,
-                                     "--interval", format_duration(spec_.interval), "--duration", run_for};
-    if (spec_.user_timeout.count() > 0) args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
+    std::vector<std::string> args = {
+        "tcp-client", "--server",   endpoint(env, spec_.port),       "--mode",
+        mode,         "--interval", format_duration(spec_.interval), "--duration",
+        run_for};
+    if (spec_.user_timeout.count() > 0)
+      args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
     return args;
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
+                 int64_t end) const override {
     return stream_fate(spec_.name, "tcp", client, t0, end);
   }
 
@@ -56,7 +63,8 @@ class DnsProbe final : public Probe {
   std::vector<std::string> client_args(ProbeEnv&, const std::string& run_for) override {
     return {"dns-client", "--interval", format_duration(spec_.interval), "--duration", run_for};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
+                 int64_t end) const override {
     return dns_fate(client, t0, end);
   }
 
@@ -73,10 +81,18 @@ class WebSocketProbe final : public Probe {
     env.start_server_agent("ws-server", {"ws-server", "--listen", endpoint(env, spec_.port)});
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
-    return {"ws-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
-            "--duration", run_for, "--reconnect", spec_.reconnect ? "backoff" : "none"};
+    return {"ws-client",
+            "--server",
+            endpoint(env, spec_.port),
+            "--interval",
+            format_duration(spec_.interval),
+            "--duration",
+            run_for,
+            "--reconnect",
+            spec_.reconnect ? "backoff" : "none"};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
+                 int64_t end) const override {
     return stream_fate("websocket", "websocket", client, t0, end);
   }
 
@@ -94,10 +110,16 @@ class IpSeenProbe final : public Probe {
     env.start_server_agent("http-ipseen", {"http-ipseen", "--listen", endpoint(env, spec_.port)});
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
-    return {"http-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
-            "--duration", run_for};
+    return {"http-client",
+            "--server",
+            endpoint(env, spec_.port),
+            "--interval",
+            format_duration(spec_.interval),
+            "--duration",
+            run_for};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0,
+                 int64_t end) const override {
     return ip_seen_fate(client, server, t0, end);
   }
 
@@ -118,11 +140,12 @@ class DohProbe final : public Probe {
     std::ofstream(cert_) << id.cert_pem;
     std::ofstream(dir + "/doh-key.pem") << id.key_pem;
     const std::string backend = env.server_ip() + ":5353";
-    env.start_server_program("dnsmasq-doh-backend",
-                             {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-                              "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
-                              "--listen-address=" + env.server_ip(), "--port=5353",
-                              "--address=/server.splitsecond.test/" + env.server_ip()});
+    env.start_server_program(
+        "dnsmasq-doh-backend",
+        {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+         "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
+         "--listen-address=" + env.server_ip(), "--port=5353",
+         "--address=/server.splitsecond.test/" + env.server_ip()});
     probes::DnsdistConfig c;
     c.listen = endpoint(env, spec_.port);
     c.cert_file = cert_;
@@ -131,14 +154,24 @@ class DohProbe final : public Probe {
     c.check_name = "server.splitsecond.test";
     c.acl = {"0.0.0.0/0", "::/0"};  // the lab's clients arrive NATed from anywhere in it
     std::ofstream(dir + "/dnsdist.conf") << probes::dnsdist_config(c);
-    env.start_server_program("dnsdist", {"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"});
+    env.start_server_program(
+        "dnsdist", {"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"});
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
-    return {"doh-client", "--url", fmt::format("https://{}/dns-query", endpoint(env, spec_.port)), "--name",
-            "server.splitsecond.test", "--interval", format_duration(spec_.interval), "--duration", run_for,
-            "--cacert", cert_};
+    return {"doh-client",
+            "--url",
+            fmt::format("https://{}/dns-query", endpoint(env, spec_.port)),
+            "--name",
+            "server.splitsecond.test",
+            "--interval",
+            format_duration(spec_.interval),
+            "--duration",
+            run_for,
+            "--cacert",
+            cert_};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
+                 int64_t end) const override {
     return doh_fate(client, t0, end);
   }
 
@@ -156,22 +189,32 @@ class QuicProbe final : public Probe {
   std::string proto() const override { return "quic"; }
   void start_server(ProbeEnv& env) override {
     cert_ = env.lab().ledger().run_dir() + "/quic-cert.pem";
-    std::vector<std::string> args = {"quic-server", "--listen", endpoint(env, spec_.port), "--cert-out", cert_};
+    std::vector<std::string> args = {"quic-server", "--listen", endpoint(env, spec_.port),
+                                     "--cert-out", cert_};
     if (!spec_.server_migration) args.push_back("--disable-migration");
     env.start_server_agent("quic-server", std::move(args));
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
-    return {"quic-client", "--server", endpoint(env, spec_.port), "--interval", format_duration(spec_.interval),
-            "--duration", run_for, "--pin-cert", cert_};
+    return {"quic-client",
+            "--server",
+            endpoint(env, spec_.port),
+            "--interval",
+            format_duration(spec_.interval),
+            "--duration",
+            run_for,
+            "--pin-cert",
+            cert_};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0, int64_t end) const override {
+  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0,
+                 int64_t end) const override {
     ProbeFate f = stream_fate("quic", "quic", client, t0, end);
     nlohmann::json addresses = nlohmann::json::array(), validations = nlohmann::json::array();
     for (const auto& l : server) {
       if (l.value("t_ns", int64_t{0}) > end) continue;
       const std::string kind = l.value("kind", "");
       if (kind == "client_address") addresses.push_back(l.value("addr", ""));
-      if (kind == "path_validation") validations.push_back(l.value("result", "") + " " + l.value("addr", ""));
+      if (kind == "path_validation")
+        validations.push_back(l.value("result", "") + " " + l.value("addr", ""));
     }
     f.extra["server_addresses"] = addresses;
     f.extra["path_validation"] = validations;

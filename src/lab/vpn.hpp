@@ -27,7 +27,7 @@ std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s);
 
 // Starts a dnsmasq that answers for the lab's names in `ns`, listening on `address`, and
 // says who it is in the TXT record whoami.splitsecond.test.
-void start_resolver(Lab& lab, const std::string& ns, const std::string& address, const std::string& identity,
-                    const std::string& server_ip);
+void start_resolver(Lab& lab, const std::string& ns, const std::string& address,
+                    const std::string& identity, const std::string& server_ip);
 
 }  // namespace ss::lab

@@ -1,11 +1,11 @@
 #include "lab/wireguard.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <nettle/curve25519.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -30,7 +30,8 @@ std::string hex(const uint8_t* b, size_t n) {
 
 WgKeys WgKeys::generate() {
   uint8_t priv[CURVE25519_SIZE], pub[CURVE25519_SIZE];
-  if (::getrandom(priv, sizeof priv, 0) != sizeof priv) throw sys::SysError("getrandom", "wireguard key", errno);
+  if (::getrandom(priv, sizeof priv, 0) != sizeof priv)
+    throw sys::SysError("getrandom", "wireguard key", errno);
   priv[0] &= 248;
   priv[31] = static_cast<uint8_t>((priv[31] & 127) | 64);
   curve25519_mul_g(pub, priv);
@@ -41,15 +42,18 @@ WgDevice::WgDevice(Lab& lab, const std::string& ns, const std::string& ifname) :
   namespace fs = std::filesystem;
   // The mount point for the private tmpfs; created (and later removed) only if missing.
   lab.ledger().shared_dir("/run/wireguard");
-  child_ = &lab.spawn(ns, "wireguard-go-" + ifname, {"wireguard-go", "-f", ifname}, false, {"/run/wireguard"});
+  child_ = &lab.spawn(ns, "wireguard-go-" + ifname, {"wireguard-go", "-f", ifname}, false,
+                      {"/run/wireguard"});
   socket_path_ = fmt::format("/proc/{}/root/run/wireguard/{}.sock", child_->pid(), ifname);
   // wireguard-go creates the TUN device, then the socket: wait for it, bounded.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!fs::exists(socket_path_)) {
     if (!child_->running())
-      throw std::runtime_error(fmt::format("wireguard-go exited at start; see {}", lab.log_path("wireguard-go-" + ifname)));
+      throw std::runtime_error(fmt::format("wireguard-go exited at start; see {}",
+                                           lab.log_path("wireguard-go-" + ifname)));
     if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error(fmt::format("wireguard-go made no UAPI socket within 5 s ({})", socket_path_));
+      throw std::runtime_error(
+          fmt::format("wireguard-go made no UAPI socket within 5 s ({})", socket_path_));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
@@ -65,9 +69,11 @@ std::string WgDevice::transact(const std::string& request) {
   sys::Fd dfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dfd) throw sys::SysError("open", dir, errno);
   std::string via = fmt::format("/proc/self/fd/{}/{}", dfd.get(), name);
-  if (via.size() >= sizeof addr.sun_path) throw std::runtime_error("UAPI socket path too long: " + via);
+  if (via.size() >= sizeof addr.sun_path)
+    throw std::runtime_error("UAPI socket path too long: " + via);
   std::memcpy(addr.sun_path, via.c_str(), via.size() + 1);
-  sys::check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect", socket_path_);
+  sys::check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect",
+             socket_path_);
   for (size_t off = 0; off < request.size();) {
     ssize_t n = ::write(fd.get(), request.data() + off, request.size() - off);
     if (n < 0) throw sys::SysError("write", socket_path_, errno);
@@ -87,7 +93,8 @@ std::string WgDevice::transact(const std::string& request) {
 void WgDevice::set(const std::string& body) {
   std::string reply = transact("set=1\n" + body + "\n");
   if (reply.find("errno=0\n") == std::string::npos)
-    throw std::runtime_error(fmt::format("wireguard-go refused the configuration of {}: {}", ifname_, reply));
+    throw std::runtime_error(
+        fmt::format("wireguard-go refused the configuration of {}: {}", ifname_, reply));
 }
 
 std::map<std::string, std::string> WgDevice::get() {

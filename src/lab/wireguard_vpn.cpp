@@ -46,7 +46,8 @@ class WireGuardVpn final : public VpnDriver {
     // The server: wg0 with the tunnel's server address, NAT of the tunnel to its public side.
     server_ = std::make_unique<WgDevice>(lab_, n.vpn, v_.server_if);
     server_->set(fmt::format("private_key={}\nlisten_port={}\npublic_key={}\nallowed_ip={}/32\n",
-                             server_keys.private_hex, v_.port, client_keys.public_hex, ip_of(v_.client_tunnel_ip)));
+                             server_keys.private_hex, v_.port, client_keys.public_hex,
+                             ip_of(v_.client_tunnel_ip)));
     auto& vnl = lab_.netlink(n.vpn);
     vnl.add_address(v_.server_if, sys::Prefix::parse(v_.server_tunnel_ip));
     vnl.set_up(v_.server_if);
@@ -60,17 +61,20 @@ class WireGuardVpn final : public VpnDriver {
 
     // The client, as a full-tunnel client sets itself up.
     client_ = std::make_unique<WgDevice>(lab_, n.client, v_.client_if);
-    client_->set(fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
-                             client_keys.private_hex, server_keys.public_hex, endpoint_ip, v_.port));
+    client_->set(
+        fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
+                    client_keys.private_hex, server_keys.public_hex, endpoint_ip, v_.port));
     auto& cnl = lab_.netlink(n.client);
     cnl.add_address(v_.client_if, sys::Prefix::parse(v_.client_tunnel_ip));
     cnl.set_up(v_.client_if);
-    cnl.add_route(sys::Prefix::host(endpoint_ip), ip_of(s_.topology.home_lan_ip4), s_.topology.client_if);
+    cnl.add_route(sys::Prefix::host(endpoint_ip), ip_of(s_.topology.home_lan_ip4),
+                  s_.topology.client_if);
     cnl.add_route(sys::Prefix::parse("0.0.0.0/1"), "", v_.client_if);
     cnl.add_route(sys::Prefix::parse("128.0.0.0/1"), "", v_.client_if);
     resolv_path_ = "/etc/netns/" + n.client + "/resolv.conf";
     saved_resolv_ = read_file(resolv_path_);
-    rewrite_in_place(resolv_path_, fmt::format("# splitsecond lab: the VPN's resolver\nnameserver {}\n", v_.dns));
+    rewrite_in_place(resolv_path_,
+                     fmt::format("# splitsecond lab: the VPN's resolver\nnameserver {}\n", v_.dns));
 
     wait_for_handshake();
   }
@@ -128,15 +132,18 @@ class WireGuardVpn final : public VpnDriver {
 
 }  // namespace
 
-std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s) { return std::make_unique<WireGuardVpn>(lab, s); }
+std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s) {
+  return std::make_unique<WireGuardVpn>(lab, s);
+}
 
-void start_resolver(Lab& lab, const std::string& ns, const std::string& address, const std::string& identity,
-                    const std::string& server_ip) {
+void start_resolver(Lab& lab, const std::string& ns, const std::string& address,
+                    const std::string& identity, const std::string& server_ip) {
   const std::string label = "dnsmasq-" + identity;
   lab.spawn(ns, label,
-            {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-             "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
-             "--listen-address=" + address, "--log-queries", "--log-facility=" + lab.log_path(label + "-queries"),
+            {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+             "--conf-file=/dev/null", "--pid-file=", "--user=root", "--group=root",
+             "--bind-interfaces", "--listen-address=" + address, "--log-queries",
+             "--log-facility=" + lab.log_path(label + "-queries"),
              "--address=/server.splitsecond.test/" + server_ip,
              "--txt-record=whoami.splitsecond.test," + identity});
 }

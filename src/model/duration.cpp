@@ -1,8 +1,8 @@
 #include "model/duration.hpp"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace ss {
 
@@ -15,12 +15,18 @@ std::optional<Micros> parse_duration(std::string_view text) {
   }
   std::string_view unit(ptr, static_cast<size_t>(end - ptr));
   double scale = 0;  // microseconds per unit
-  if (unit == "ns") scale = 1e-3;
-  else if (unit == "us") scale = 1;
-  else if (unit == "ms") scale = 1e3;
-  else if (unit == "s") scale = 1e6;
-  else if (unit == "m") scale = 60e6;
-  else return std::nullopt;
+  if (unit == "ns")
+    scale = 1e-3;
+  else if (unit == "us")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e3;
+  else if (unit == "s")
+    scale = 1e6;
+  else if (unit == "m")
+    scale = 60e6;
+  else
+    return std::nullopt;
   double us = value * scale;
   if (us > 1e15) return std::nullopt;
   return Micros(static_cast<int64_t>(std::llround(us)));

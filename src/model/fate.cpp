@@ -8,10 +8,13 @@
 namespace ss {
 namespace {
 
-double ms_since(int64_t t0_ns, int64_t t_ns) { return static_cast<double>(t_ns - t0_ns) / 1e6; }
+double ms_since(int64_t t0_ns, int64_t t_ns) {
+  return static_cast<double>(t_ns - t0_ns) / 1e6;
+}
 
 bool has_kind(const AgentLines& lines, const char* kind) {
-  return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.value("kind", "") == kind; });
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const auto& l) { return l.value("kind", "") == kind; });
 }
 
 }  // namespace
@@ -35,8 +38,10 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
     const std::string kind = l.value("kind", "");
     if (t > end_ns) continue;
     if (kind == "echo") {
-      if (t < t0_ns) last_echo_before = t;
-      else if (++echoes_after == 1) first_echo_after = t;
+      if (t < t0_ns)
+        last_echo_before = t;
+      else if (++echoes_after == 1)
+        first_echo_after = t;
     } else if ((kind == "error" || kind == "closed") && t >= t0_ns && !f.error) {
       f.error = kind == "error" ? l.value("error", "error") : "closed by peer";
       f.detected_ms = ms_since(t0_ns, t);
@@ -73,10 +78,12 @@ struct RequestStats {
 
 // t=0 to the first success that follows the first failure after t=0: the recovery.
 void note_recovery(ProbeFate& f, bool ok, int64_t t, int64_t t0_ns) {
-  if (ok && f.error && !f.extra.contains("recovered_ms")) f.extra["recovered_ms"] = ms_since(t0_ns, t);
+  if (ok && f.error && !f.extra.contains("recovered_ms"))
+    f.extra["recovered_ms"] = ms_since(t0_ns, t);
 }
 
-RequestStats scan_requests(ProbeFate& f, const AgentLines& client, const char* ok_kind, int64_t t0_ns, int64_t end_ns,
+RequestStats scan_requests(ProbeFate& f, const AgentLines& client, const char* ok_kind,
+                           int64_t t0_ns, int64_t end_ns,
                            const std::function<void(const nlohmann::json&, bool after)>& each) {
   RequestStats st;
   for (const auto& l : client) {
@@ -112,18 +119,20 @@ bool setup_failed(ProbeFate& f, const AgentLines& client) {
 
 }  // namespace
 
-ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns, int64_t end_ns) {
+ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns,
+                       int64_t end_ns) {
   ProbeFate f;
   f.name = "ip-seen";
   f.proto = "http";
   if (setup_failed(f, client)) return f;
   std::set<std::string> seen_before, seen_after;
-  auto st = scan_requests(f, client, "response", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
-    if (l.value("kind", "") != "response") return;
-    std::string seen = l.value("seen_as", "");
-    seen = seen.substr(0, seen.rfind(':'));  // the address, not the port
-    (after ? seen_after : seen_before).insert(seen);
-  });
+  auto st =
+      scan_requests(f, client, "response", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
+        if (l.value("kind", "") != "response") return;
+        std::string seen = l.value("seen_as", "");
+        seen = seen.substr(0, seen.rfind(':'));  // the address, not the port
+        (after ? seen_after : seen_before).insert(seen);
+      });
   std::set<std::string> server_peers;
   for (const auto& l : server)
     if (l.value("kind", "") == "request") {
@@ -133,8 +142,12 @@ ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64
   f.survived = st.ok_after > 0 && st.last_ok;
   bool changed = false;
   for (const auto& a : seen_after) changed |= !seen_before.count(a);
-  f.extra.update({{"server_saw_before", seen_before}, {"server_saw_after", seen_after}, {"server_saw", server_peers},
-                  {"address_changed", changed && !seen_before.empty()}, {"ok_after", st.ok_after}, {"failed_after", st.failed_after}});
+  f.extra.update({{"server_saw_before", seen_before},
+                  {"server_saw_after", seen_after},
+                  {"server_saw", server_peers},
+                  {"address_changed", changed && !seen_before.empty()},
+                  {"ok_after", st.ok_after},
+                  {"failed_after", st.failed_after}});
   return f;
 }
 
@@ -144,11 +157,14 @@ ProbeFate doh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
   f.proto = "doh";
   if (setup_failed(f, client)) return f;
   int new_conn_after = 0;
-  auto st = scan_requests(f, client, "lookup", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
-    if (after && l.value("new_connection", false)) ++new_conn_after;
-  });
+  auto st =
+      scan_requests(f, client, "lookup", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
+        if (after && l.value("new_connection", false)) ++new_conn_after;
+      });
   f.survived = st.ok_after > 0 && st.last_ok;
-  f.extra.update({{"ok_after", st.ok_after}, {"failed_after", st.failed_after}, {"new_connections_after", new_conn_after}});
+  f.extra.update({{"ok_after", st.ok_after},
+                  {"failed_after", st.failed_after},
+                  {"new_connections_after", new_conn_after}});
   return f;
 }
 
@@ -170,7 +186,10 @@ ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
   for (const auto& l : client) {
     if (l.value("kind", "") != "lookup") continue;
     last_end = std::max(last_end, l.value("t_ns", int64_t{0}));
-    if (prev_start) interval_ns = interval_ns ? std::min(interval_ns, l.value("start_ns", int64_t{0}) - prev_start) : l.value("start_ns", int64_t{0}) - prev_start;
+    if (prev_start)
+      interval_ns = interval_ns
+                        ? std::min(interval_ns, l.value("start_ns", int64_t{0}) - prev_start)
+                        : l.value("start_ns", int64_t{0}) - prev_start;
     prev_start = l.value("start_ns", int64_t{0});
     const int64_t start = l.value("start_ns", l.value("t_ns", int64_t{0}));
     if (start > end_ns) continue;
@@ -199,10 +218,14 @@ ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
   const bool hanging = interval_ns > 0 && end_ns - last_end > 4 * interval_ns;
   f.survived = ok_after > 0 && last_ok && !hanging;
   if (hanging && !f.error) f.detected_ms = std::nullopt;
-  f.extra["lookup_hanging_since_ms"] = hanging ? nlohmann::json(ms_since(t0_ns, last_end)) : nlohmann::json(nullptr);
-  f.extra.update({{"answered_by_before", before},  {"answered_by_after", after},
-             {"resolvers_after", resolvers_after}, {"ok_after", ok_after},
-             {"failed_after", failed_after},   {"slowest_after_ms", slowest_after}});
+  f.extra["lookup_hanging_since_ms"] =
+      hanging ? nlohmann::json(ms_since(t0_ns, last_end)) : nlohmann::json(nullptr);
+  f.extra.update({{"answered_by_before", before},
+                  {"answered_by_after", after},
+                  {"resolvers_after", resolvers_after},
+                  {"ok_after", ok_after},
+                  {"failed_after", failed_after},
+                  {"slowest_after_ms", slowest_after}});
   return f;
 }
 
@@ -218,7 +241,8 @@ AgentLines notable_lines(const AgentLines& lines, int64_t t0_ns, int64_t end_ns)
     if (t > end_ns || kind == "summary") continue;
     if (kind == "lookup") {
       std::string state = l.value("ok", false) ? "ok|" : "failed|";
-      state += l.value("resolver", "") + "|" + l.value("answered_by", "") + "|" + l.value("error", "");
+      state +=
+          l.value("resolver", "") + "|" + l.value("answered_by", "") + "|" + l.value("error", "");
       if (state == last_lookup) continue;
       last_lookup = state;
     } else if (repeating.count(kind)) {

@@ -19,7 +19,8 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
 
 // ip-seen: the client's requests (responses carry `seen_as`, the address the server saw) and
 // the server's `request` lines: which addresses the server saw before and after t=0.
-ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns, int64_t end_ns);
+ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns,
+                       int64_t end_ns);
 
 // DoH: lookups over HTTPS; whether they still succeed after t=0 and needed a new connection.
 ProbeFate doh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns);

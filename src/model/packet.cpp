@@ -6,7 +6,9 @@
 namespace ss {
 namespace {
 
-uint16_t be16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+uint16_t be16(std::span<const uint8_t> b, size_t at) {
+  return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
+}
 uint32_t be32(std::span<const uint8_t> b, size_t at) {
   return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
 }
@@ -74,7 +76,8 @@ PacketInfo decode_ethernet(std::span<const uint8_t> f) {
     type = be16(f, 16);
     at = 18;
   }
-  bool broadcast = f[0] == 0xff && f[1] == 0xff && f[2] == 0xff && f[3] == 0xff && f[4] == 0xff && f[5] == 0xff;
+  bool broadcast =
+      f[0] == 0xff && f[1] == 0xff && f[2] == 0xff && f[3] == 0xff && f[4] == 0xff && f[5] == 0xff;
   auto l3 = f.subspan(at);
   if (type == 0x0806) {
     p.l3 = PacketInfo::L3::arp;
@@ -87,7 +90,8 @@ PacketInfo decode_ethernet(std::span<const uint8_t> f) {
     p.src = ip_text(AF_INET, &l3[12]);
     p.dst = ip_text(AF_INET, &l3[16]);
     p.proto = l3[9];
-    p.link_local_or_multicast = broadcast || (l3[16] & 0xf0) == 0xe0 || (l3[16] == 169 && l3[17] == 254);
+    p.link_local_or_multicast =
+        broadcast || (l3[16] & 0xf0) == 0xe0 || (l3[16] == 169 && l3[17] == 254);
     size_t end = total >= ihl && total <= l3.size() ? total : l3.size();
     decode_l4(p, l3.subspan(ihl, end - ihl));
   } else if (type == 0x86dd && l3.size() >= 40) {
@@ -107,17 +111,23 @@ PacketInfo decode_ethernet(std::span<const uint8_t> f) {
 
 const char* packet_class_name(PacketClass c) {
   switch (c) {
-    case PacketClass::tunnel: return "tunnel";
-    case PacketClass::dns_plaintext: return "dns_plaintext";
-    case PacketClass::bypass: return "bypass";
-    case PacketClass::link_control: return "link_control";
+    case PacketClass::tunnel:
+      return "tunnel";
+    case PacketClass::dns_plaintext:
+      return "dns_plaintext";
+    case PacketClass::bypass:
+      return "bypass";
+    case PacketClass::link_control:
+      return "link_control";
   }
   return "?";
 }
 
 PacketClass classify(const PacketInfo& p, const TunnelEndpoint& ep) {
-  if (p.l3 == PacketInfo::L3::arp || p.l3 == PacketInfo::L3::other) return PacketClass::link_control;
-  if (p.proto == IPPROTO_UDP && ((p.dst == ep.ip && p.dport == ep.port) || (p.src == ep.ip && p.sport == ep.port)))
+  if (p.l3 == PacketInfo::L3::arp || p.l3 == PacketInfo::L3::other)
+    return PacketClass::link_control;
+  if (p.proto == IPPROTO_UDP &&
+      ((p.dst == ep.ip && p.dport == ep.port) || (p.src == ep.ip && p.sport == ep.port)))
     return PacketClass::tunnel;
   if (p.dns) return PacketClass::dns_plaintext;
   if (p.link_local_or_multicast) return PacketClass::link_control;

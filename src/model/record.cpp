@@ -8,12 +8,18 @@ namespace ss {
 
 const char* layer_name(Layer l) {
   switch (l) {
-    case Layer::link: return "link";
-    case Layer::addr: return "addr";
-    case Layer::route: return "route";
-    case Layer::dns: return "dns";
-    case Layer::packet: return "packet";
-    case Layer::probe: return "probe";
+    case Layer::link:
+      return "link";
+    case Layer::addr:
+      return "addr";
+    case Layer::route:
+      return "route";
+    case Layer::dns:
+      return "dns";
+    case Layer::packet:
+      return "packet";
+    case Layer::probe:
+      return "probe";
   }
   return "?";
 }
@@ -83,7 +89,8 @@ nlohmann::json to_json(const RunRecord& r) {
       {"events", std::move(events)},
       {"probes", std::move(probes)},
       {"leaks",
-       {{"dns_plaintext", r.leaks.dns_plaintext}, {"non_tunnel_packets", r.leaks.non_tunnel_packets}}},
+       {{"dns_plaintext", r.leaks.dns_plaintext},
+        {"non_tunnel_packets", r.leaks.non_tunnel_packets}}},
       {"timings",
        {{"lab_up_ms", r.timings.lab_up_ms},
         {"vpn_up_ms", r.timings.vpn_up_ms},
@@ -95,13 +102,15 @@ nlohmann::json to_json(const RunRecord& r) {
 }
 
 RunRecord record_from_json(const nlohmann::json& j) {
-  if (j.value("schema", "") != "splitsecond.run/1") throw std::invalid_argument("not a splitsecond.run/1 record");
+  if (j.value("schema", "") != "splitsecond.run/1")
+    throw std::invalid_argument("not a splitsecond.run/1 record");
   RunRecord r;
   r.scenario = j.at("scenario");
   r.disconnect = j.value("disconnect", "");
   r.window_ms = j.value("window_ms", 0.0);
   const auto& v = j.at("vpn");
-  r.vpn = {v.at("kind"), v.at("implementation"), v.at("interface"), v.at("tunnel_ip"), v.at("endpoint")};
+  r.vpn = {v.at("kind"), v.at("implementation"), v.at("interface"), v.at("tunnel_ip"),
+           v.at("endpoint")};
   for (const auto& e : j.at("events")) {
     Event ev;
     ev.t_us = integer(e, "t_us");
@@ -120,7 +129,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
     if (!p.at("error").is_null()) f.error = p.at("error").get<std::string>();
     if (!p.at("detected_ms").is_null()) f.detected_ms = p.at("detected_ms").get<double>();
     f.extra = p;
-    for (const char* k : {"name", "proto", "setup_ok", "survived", "error", "detected_ms"}) f.extra.erase(k);
+    for (const char* k : {"name", "proto", "setup_ok", "survived", "error", "detected_ms"})
+      f.extra.erase(k);
     r.probes.push_back(std::move(f));
   }
   r.leaks = {count(j.at("leaks"), "dns_plaintext"), count(j.at("leaks"), "non_tunnel_packets")};

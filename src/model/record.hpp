@@ -13,19 +13,19 @@ enum class Layer { link, addr, route, dns, packet, probe };
 const char* layer_name(Layer l);
 
 struct Event {
-  int64_t t_us = 0;      // relative to the trigger; negative before it
+  int64_t t_us = 0;  // relative to the trigger; negative before it
   Layer layer = Layer::link;
-  std::string kind;      // e.g. "removed", "added", "resolver_changed", "dns_query", "error"
+  std::string kind;  // e.g. "removed", "added", "resolver_changed", "dns_query", "error"
   nlohmann::json detail = nlohmann::json::object();
 };
 
 struct ProbeFate {
   std::string name;
   std::string proto;
-  bool setup_ok = true;                 // false: never reached its server before t=0
+  bool setup_ok = true;  // false: never reached its server before t=0
   bool survived = false;
-  std::optional<std::string> error;     // errno name or the library's error text
-  std::optional<double> detected_ms;    // t=0 to the error, when one came
+  std::optional<std::string> error;   // errno name or the library's error text
+  std::optional<double> detected_ms;  // t=0 to the error, when one came
   nlohmann::json extra = nlohmann::json::object();
 };
 

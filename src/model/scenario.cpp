@@ -3,12 +3,12 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "model/errors.hpp"
 
@@ -21,11 +21,14 @@ class TableReader {
   TableReader(const toml::table& t, std::string path, const std::string& origin)
       : t_(t), path_(std::move(path)), origin_(origin) {}
 
-  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& msg) const {
+  [[noreturn]] void fail(const toml::node* n, const std::string& key,
+                         const std::string& msg) const {
     auto line = n ? n->source().begin.line : t_.source().begin.line;
     throw UsageError(fmt::format("{}:{}: {}: {}", origin_, line, field(key), msg));
   }
-  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
 
   const toml::node* get(const std::string& key) {
     used_.insert(key);
@@ -55,9 +58,14 @@ class TableReader {
     if (auto* n = get(key)) {
       if (!n->is_string()) fail(n, key, "expected a duration string such as \"200ms\" or \"3s\"");
       auto d = parse_duration(**n->as_string());
-      if (!d) fail(n, key, fmt::format("'{}' is not a duration (write e.g. \"200ms\", \"3s\")", **n->as_string()));
+      if (!d)
+        fail(
+            n, key,
+            fmt::format("'{}' is not a duration (write e.g. \"200ms\", \"3s\")", **n->as_string()));
       if (*d < lo || *d > hi)
-        fail(n, key, fmt::format("{} is out of range [{}, {}]", **n->as_string(), format_duration(lo), format_duration(hi)));
+        fail(n, key,
+             fmt::format("{} is out of range [{}, {}]", **n->as_string(), format_duration(lo),
+                         format_duration(hi)));
       out = *d;
     }
   }
@@ -70,7 +78,8 @@ class TableReader {
   void reject_unknown() const {
     for (const auto& [k, v] : t_) {
       std::string key(k.str());
-      if (!used_.count(key)) fail(&v, key, "unknown key (check the spelling; see docs/scenarios.md)");
+      if (!used_.count(key))
+        fail(&v, key, "unknown key (check the spelling; see docs/scenarios.md)");
     }
   }
 
@@ -93,18 +102,20 @@ bool in_v4(const unsigned char* a, const char* net, int len) {
 std::string check_lab_address(const std::string& text, bool with_prefix) {
   auto slash = text.find('/');
   if (!with_prefix && slash != std::string::npos) return "expected an address without /prefix";
-  if (with_prefix && slash == std::string::npos) return "expected address/prefix, e.g. 192.168.1.100/24";
+  if (with_prefix && slash == std::string::npos)
+    return "expected address/prefix, e.g. 192.168.1.100/24";
   std::string ip = text.substr(0, slash);
   unsigned char a[16];
   if (::inet_pton(AF_INET, ip.c_str(), a) == 1) {
     if (with_prefix) {
       std::string len = text.substr(slash + 1);
-      if (len.empty() || len.size() > 2 || len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 32)
+      if (len.empty() || len.size() > 2 ||
+          len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 32)
         return "bad prefix length";
     }
     static const std::pair<const char*, int> allowed[] = {
-        {"10.0.0.0", 8},      {"172.16.0.0", 12},    {"192.168.0.0", 16},
-        {"192.0.2.0", 24},    {"198.51.100.0", 24},  {"203.0.113.0", 24}};
+        {"10.0.0.0", 8},   {"172.16.0.0", 12},   {"192.168.0.0", 16},
+        {"192.0.2.0", 24}, {"198.51.100.0", 24}, {"203.0.113.0", 24}};
     for (auto& [net, len] : allowed)
       if (in_v4(a, net, len)) return {};
     return "not a private or documentation address (the lab only uses 10/8, 172.16/12, "
@@ -113,17 +124,20 @@ std::string check_lab_address(const std::string& text, bool with_prefix) {
   if (::inet_pton(AF_INET6, ip.c_str(), a) == 1) {
     if (with_prefix) {
       std::string len = text.substr(slash + 1);
-      if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 128)
+      if (len.empty() || len.size() > 3 ||
+          len.find_first_not_of("0123456789") != std::string::npos || std::stoi(len) > 128)
         return "bad prefix length";
     }
     bool doc = a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8;
     bool ula = (a[0] & 0xfe) == 0xfc;
-    return doc || ula ? std::string{} : "not a documentation (2001:db8::/32) or ULA (fc00::/7) address";
+    return doc || ula ? std::string{}
+                      : "not a documentation (2001:db8::/32) or ULA (fc00::/7) address";
   }
   return "not an IP address";
 }
 
-void lab_address(TableReader& r, const std::string& key, std::string& out, bool with_prefix = true) {
+void lab_address(TableReader& r, const std::string& key, std::string& out,
+                 bool with_prefix = true) {
   r.string(key, out);
   if (auto err = check_lab_address(out, with_prefix); !err.empty())
     r.fail(r.get(key), key, fmt::format("'{}': {}", out, err));
@@ -131,22 +145,34 @@ void lab_address(TableReader& r, const std::string& key, std::string& out, bool 
 
 void interface_name(TableReader& r, const std::string& key, std::string& out) {
   r.string(key, out);
-  bool ok = !out.empty() && out.size() < 16 &&
-            out.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
-  if (!ok) r.fail(r.get(key), key, fmt::format("'{}' is not a valid interface name (1-15 of [A-Za-z0-9-_.])", out));
+  bool ok =
+      !out.empty() && out.size() < 16 &&
+      out.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+          std::string::npos;
+  if (!ok)
+    r.fail(r.get(key), key,
+           fmt::format("'{}' is not a valid interface name (1-15 of [A-Za-z0-9-_.])", out));
 }
 
 void read_topology(TableReader& r, Topology& t) {
   interface_name(r, "client_if", t.client_if);
   for (auto [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
-           {"client_ip4", &t.client_ip4},     {"client_ip6", &t.client_ip6},
-           {"home_lan_ip4", &t.home_lan_ip4}, {"home_lan_ip6", &t.home_lan_ip6},
-           {"home_wan_ip4", &t.home_wan_ip4}, {"home_wan_ip6", &t.home_wan_ip6},
-           {"inet_home_ip4", &t.inet_home_ip4}, {"inet_home_ip6", &t.inet_home_ip6},
-           {"inet_vpn_ip4", &t.inet_vpn_ip4}, {"inet_vpn_ip6", &t.inet_vpn_ip6},
-           {"inet_server_ip4", &t.inet_server_ip4}, {"inet_server_ip6", &t.inet_server_ip6},
-           {"vpn_ip4", &t.vpn_ip4},           {"vpn_ip6", &t.vpn_ip6},
-           {"server_ip4", &t.server_ip4},     {"server_ip6", &t.server_ip6}}) {
+           {"client_ip4", &t.client_ip4},
+           {"client_ip6", &t.client_ip6},
+           {"home_lan_ip4", &t.home_lan_ip4},
+           {"home_lan_ip6", &t.home_lan_ip6},
+           {"home_wan_ip4", &t.home_wan_ip4},
+           {"home_wan_ip6", &t.home_wan_ip6},
+           {"inet_home_ip4", &t.inet_home_ip4},
+           {"inet_home_ip6", &t.inet_home_ip6},
+           {"inet_vpn_ip4", &t.inet_vpn_ip4},
+           {"inet_vpn_ip6", &t.inet_vpn_ip6},
+           {"inet_server_ip4", &t.inet_server_ip4},
+           {"inet_server_ip6", &t.inet_server_ip6},
+           {"vpn_ip4", &t.vpn_ip4},
+           {"vpn_ip6", &t.vpn_ip6},
+           {"server_ip4", &t.server_ip4},
+           {"server_ip6", &t.server_ip6}}) {
     lab_address(r, key, *field);
   }
   r.boolean("home_nat", t.home_nat);
@@ -155,7 +181,9 @@ void read_topology(TableReader& r, Topology& t) {
 
 void read_vpn(TableReader& r, VpnSpec& v) {
   r.string("kind", v.kind);
-  if (v.kind != "wireguard") r.fail(r.get("kind"), "kind", fmt::format("'{}' is not supported (supported: wireguard)", v.kind));
+  if (v.kind != "wireguard")
+    r.fail(r.get("kind"), "kind",
+           fmt::format("'{}' is not supported (supported: wireguard)", v.kind));
   interface_name(r, "client_if", v.client_if);
   interface_name(r, "server_if", v.server_if);
   lab_address(r, "client_tunnel_ip", v.client_tunnel_ip);
@@ -171,14 +199,16 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
   for (const auto& k : known_probes()) names += (names.empty() ? "" : ", ") + k.name;
   for (const auto& [key, node] : t) {
     std::string name(key.str());
-    auto known = std::find_if(known_probes().begin(), known_probes().end(), [&](const ProbeSpec& k) { return k.name == name; });
+    auto known = std::find_if(known_probes().begin(), known_probes().end(),
+                              [&](const ProbeSpec& k) { return k.name == name; });
     if (known == known_probes().end()) r.fail(&node, name, "unknown probe (known: " + names + ")");
     const toml::table* pt = r.table(name);
     TableReader pr(*pt, r.field(name), origin);
     ProbeSpec p = *known;
     pr.duration("interval", p.interval, Micros(10'000), Micros(10'000'000));
     if (p.port) pr.integer("port", p.port, 1, 65535);
-    if (name.rfind("tcp", 0) == 0) pr.duration("user_timeout", p.user_timeout, Micros(0), Micros(600'000'000));
+    if (name.rfind("tcp", 0) == 0)
+      pr.duration("user_timeout", p.user_timeout, Micros(0), Micros(600'000'000));
     if (name == "quic") pr.boolean("server_migration", p.server_migration);
     if (name == "websocket") pr.boolean("reconnect", p.reconnect);
     pr.reject_unknown();
@@ -191,26 +221,37 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
 
 const std::vector<ProbeSpec>& known_probes() {
   static const std::vector<ProbeSpec> probes = {
-      {"dns", Micros(50'000), 0},           {"tcp", Micros(100'000), 7001},
-      {"tcp-send-now", Micros(100'000), 7001}, {"tcp-idle", Micros(100'000), 7001},
-      {"tcp-inflight", Micros(100'000), 7001}, {"websocket", Micros(100'000), 7002},
-      {"ip-seen", Micros(200'000), 7003},   {"doh", Micros(200'000), 8443},
-      {"quic", Micros(100'000), 7004},      {"mptcp", Micros(100'000), 7005},
-      {"ssh", Micros(100'000), 2222},       {"mosh", Micros(100'000), 60001},
+      {"dns", Micros(50'000), 0},
+      {"tcp", Micros(100'000), 7001},
+      {"tcp-send-now", Micros(100'000), 7001},
+      {"tcp-idle", Micros(100'000), 7001},
+      {"tcp-inflight", Micros(100'000), 7001},
+      {"websocket", Micros(100'000), 7002},
+      {"ip-seen", Micros(200'000), 7003},
+      {"doh", Micros(200'000), 8443},
+      {"quic", Micros(100'000), 7004},
+      {"mptcp", Micros(100'000), 7005},
+      {"ssh", Micros(100'000), 2222},
+      {"mosh", Micros(100'000), 60001},
   };
   return probes;
 }
 
 const char* disconnect_name(DisconnectMode m) {
   switch (m) {
-    case DisconnectMode::clean: return "clean";
-    case DisconnectMode::crash: return "crash";
-    case DisconnectMode::keep_interface: return "keep-interface";
+    case DisconnectMode::clean:
+      return "clean";
+    case DisconnectMode::crash:
+      return "crash";
+    case DisconnectMode::keep_interface:
+      return "keep-interface";
   }
   return "?";
 }
 
-std::string ip_of(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+std::string ip_of(const std::string& cidr) {
+  return cidr.substr(0, cidr.find('/'));
+}
 
 Scenario parse_scenario(std::string_view text, const std::string& origin) {
   toml::table root;
@@ -237,10 +278,15 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     TableReader dr(*t, "disconnect", origin);
     std::string mode = "clean";
     dr.string("mode", mode);
-    if (mode == "clean") s.disconnect = DisconnectMode::clean;
-    else if (mode == "crash") s.disconnect = DisconnectMode::crash;
-    else if (mode == "keep-interface") s.disconnect = DisconnectMode::keep_interface;
-    else dr.fail(dr.get("mode"), "mode", fmt::format("'{}' is not one of: clean, crash, keep-interface", mode));
+    if (mode == "clean")
+      s.disconnect = DisconnectMode::clean;
+    else if (mode == "crash")
+      s.disconnect = DisconnectMode::crash;
+    else if (mode == "keep-interface")
+      s.disconnect = DisconnectMode::keep_interface;
+    else
+      dr.fail(dr.get("mode"), "mode",
+              fmt::format("'{}' is not one of: clean, crash, keep-interface", mode));
     dr.reject_unknown();
   }
   if (auto* t = r.table("record")) {
@@ -266,7 +312,8 @@ struct Builtin {
 };
 
 const Builtin kBuiltins[] = {
-    {"disconnect", "full-tunnel WireGuard, disconnected cleanly (interface deleted, then DNS restored)",
+    {"disconnect",
+     "full-tunnel WireGuard, disconnected cleanly (interface deleted, then DNS restored)",
      R"(name = "disconnect"
 description = "A WireGuard full tunnel torn down the way wg-quick does: the interface is deleted, then the resolver is restored."
 [disconnect]
@@ -286,7 +333,9 @@ interval = "50ms"
 [probes.tcp]
 interval = "100ms"
 )"},
-    {"survival", "every probe at once through the tunnel, clean disconnect: the article's survival table, measured",
+    {"survival",
+     "every probe at once through the tunnel, clean disconnect: the article's survival table, "
+     "measured",
      R"(name = "survival"
 description = "Every probe runs through the tunnel; the tunnel is torn down cleanly; each probe's fate fills one row of the table."
 [disconnect]

@@ -55,12 +55,12 @@ struct VpnSpec {
 };
 
 struct ProbeSpec {
-  std::string name;           // one of known_probes()
-  Micros interval{0};         // how often it sends or looks up
-  int port = 0;               // its server's port, where it has one
-  Micros user_timeout{0};     // TCP probes: TCP_USER_TIMEOUT (0: the kernel default)
+  std::string name;              // one of known_probes()
+  Micros interval{0};            // how often it sends or looks up
+  int port = 0;                  // its server's port, where it has one
+  Micros user_timeout{0};        // TCP probes: TCP_USER_TIMEOUT (0: the kernel default)
   bool server_migration = true;  // quic: the server allows the client's address to change
-  bool reconnect = false;     // websocket: reconnect with backoff after a failure
+  bool reconnect = false;        // websocket: reconnect with backoff after a failure
 };
 
 // The probes a scenario may name, with their defaults.
@@ -73,8 +73,8 @@ struct Scenario {
   Topology topology;
   VpnSpec vpn;
   DisconnectMode disconnect = DisconnectMode::clean;
-  Micros before{500'000};   // recorded before the trigger
-  Micros window{3'000'000}; // observed after the trigger
+  Micros before{500'000};    // recorded before the trigger
+  Micros window{3'000'000};  // observed after the trigger
   std::vector<ProbeSpec> probes;
 };
 

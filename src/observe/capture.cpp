@@ -26,10 +26,12 @@ Capture::Capture(int netns_fd, const std::string& ifname, const std::string& sav
       throw std::runtime_error(fmt::format("pcap_activate({}): {}", ifname, msg));
     }
   }
-  if (pcap_setnonblock(pcap_, 1, err) < 0) throw std::runtime_error(fmt::format("pcap_setnonblock: {}", err));
+  if (pcap_setnonblock(pcap_, 1, err) < 0)
+    throw std::runtime_error(fmt::format("pcap_setnonblock: {}", err));
   if (!save_path.empty()) {
     dumper_ = pcap_dump_open(pcap_, save_path.c_str());
-    if (!dumper_) throw std::runtime_error(fmt::format("cannot write {}: {}", save_path, pcap_geterr(pcap_)));
+    if (!dumper_)
+      throw std::runtime_error(fmt::format("cannot write {}: {}", save_path, pcap_geterr(pcap_)));
   }
   realtime_offset_ns_ = sys::realtime_offset_ns();
 }

@@ -22,8 +22,10 @@ std::vector<std::string> read_nameservers(const std::string& path) {
 ResolvWatch::ResolvWatch(std::string path)
     : path_(std::move(path)), inotify_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
   if (!inotify_) throw sys::SysError("inotify_init1", path_, errno);
-  sys::check(::inotify_add_watch(inotify_.get(), path_.c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF),
-             "inotify_add_watch", path_);
+  sys::check(
+      ::inotify_add_watch(inotify_.get(), path_.c_str(),
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF),
+      "inotify_add_watch", path_);
   current_ = read_nameservers(path_);
 }
 

@@ -22,23 +22,35 @@ std::string addr_text(int family, const void* data) {
 
 const char* table_name(unsigned t) {
   switch (t) {
-    case RT_TABLE_MAIN: return "main";
-    case RT_TABLE_LOCAL: return "local";
-    case RT_TABLE_DEFAULT: return "default";
-    default: return nullptr;
+    case RT_TABLE_MAIN:
+      return "main";
+    case RT_TABLE_LOCAL:
+      return "local";
+    case RT_TABLE_DEFAULT:
+      return "default";
+    default:
+      return nullptr;
   }
 }
 
 const char* route_type(unsigned t) {
   switch (t) {
-    case RTN_UNICAST: return "unicast";
-    case RTN_LOCAL: return "local";
-    case RTN_BROADCAST: return "broadcast";
-    case RTN_MULTICAST: return "multicast";
-    case RTN_UNREACHABLE: return "unreachable";
-    case RTN_BLACKHOLE: return "blackhole";
-    case RTN_PROHIBIT: return "prohibit";
-    default: return "other";
+    case RTN_UNICAST:
+      return "unicast";
+    case RTN_LOCAL:
+      return "local";
+    case RTN_BROADCAST:
+      return "broadcast";
+    case RTN_MULTICAST:
+      return "multicast";
+    case RTN_UNREACHABLE:
+      return "unreachable";
+    case RTN_BLACKHOLE:
+      return "blackhole";
+    case RTN_PROHIBIT:
+      return "prohibit";
+    default:
+      return "other";
   }
 }
 
@@ -68,7 +80,8 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
     if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return std::nullopt;
     const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
     auto a = attrs<ifinfomsg>(nlh);
-    std::string name = a.count(IFLA_IFNAME) ? mnl_attr_get_str(a[IFLA_IFNAME]) : ifname(ifi->ifi_index);
+    std::string name =
+        a.count(IFLA_IFNAME) ? mnl_attr_get_str(a[IFLA_IFNAME]) : ifname(ifi->ifi_index);
     names_[ifi->ifi_index] = name;
     Event e;
     e.layer = Layer::link;
@@ -99,14 +112,17 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
     if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return std::nullopt;
     const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
     auto a = attrs<ifaddrmsg>(nlh);
-    const nlattr* addr = a.count(IFA_LOCAL) ? a[IFA_LOCAL] : (a.count(IFA_ADDRESS) ? a[IFA_ADDRESS] : nullptr);
+    const nlattr* addr =
+        a.count(IFA_LOCAL) ? a[IFA_LOCAL] : (a.count(IFA_ADDRESS) ? a[IFA_ADDRESS] : nullptr);
     if (!addr) return std::nullopt;
     Event e;
     e.layer = Layer::addr;
     e.kind = type == RTM_NEWADDR ? "added" : "removed";
-    e.detail = {{"address", fmt::format("{}/{}", addr_text(ifa->ifa_family, mnl_attr_get_payload(addr)), ifa->ifa_prefixlen)},
-                {"dev", ifname(static_cast<int>(ifa->ifa_index))},
-                {"family", ifa->ifa_family == AF_INET ? "inet" : "inet6"}};
+    e.detail = {
+        {"address", fmt::format("{}/{}", addr_text(ifa->ifa_family, mnl_attr_get_payload(addr)),
+                                ifa->ifa_prefixlen)},
+        {"dev", ifname(static_cast<int>(ifa->ifa_index))},
+        {"family", ifa->ifa_family == AF_INET ? "inet" : "inet6"}};
     return e;
   }
   if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
@@ -117,16 +133,21 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
     Event e;
     e.layer = Layer::route;
     e.kind = type == RTM_NEWROUTE ? "added" : "removed";
-    std::string dst = a.count(RTA_DST) ? addr_text(rtm->rtm_family, mnl_attr_get_payload(a[RTA_DST]))
-                                       : (rtm->rtm_family == AF_INET ? "0.0.0.0" : "::");
+    std::string dst = a.count(RTA_DST)
+                          ? addr_text(rtm->rtm_family, mnl_attr_get_payload(a[RTA_DST]))
+                          : (rtm->rtm_family == AF_INET ? "0.0.0.0" : "::");
     e.detail = {{"dst", fmt::format("{}/{}", dst, rtm->rtm_dst_len)},
                 {"family", rtm->rtm_family == AF_INET ? "inet" : "inet6"},
                 {"type", route_type(rtm->rtm_type)}};
     const char* tname = table_name(table);
     e.detail["table"] = tname ? nlohmann::json(tname) : nlohmann::json(table);
-    e.detail["dev"] = a.count(RTA_OIF) ? nlohmann::json(ifname(static_cast<int>(mnl_attr_get_u32(a[RTA_OIF])))) : nlohmann::json(nullptr);
-    e.detail["gateway"] = a.count(RTA_GATEWAY) ? nlohmann::json(addr_text(rtm->rtm_family, mnl_attr_get_payload(a[RTA_GATEWAY])))
-                                               : nlohmann::json(nullptr);
+    e.detail["dev"] = a.count(RTA_OIF)
+                          ? nlohmann::json(ifname(static_cast<int>(mnl_attr_get_u32(a[RTA_OIF]))))
+                          : nlohmann::json(nullptr);
+    e.detail["gateway"] =
+        a.count(RTA_GATEWAY)
+            ? nlohmann::json(addr_text(rtm->rtm_family, mnl_attr_get_payload(a[RTA_GATEWAY])))
+            : nlohmann::json(nullptr);
     return e;
   }
   return std::nullopt;
@@ -139,12 +160,14 @@ NetlinkMonitor::NetlinkMonitor(int netns_fd) {
     dump_sock_ = mnl_socket_open(NETLINK_ROUTE);
   }
   if (!sock_ || !dump_sock_) throw sys::SysError("mnl_socket_open", "monitor", errno);
-  if (mnl_socket_bind(dump_sock_, 0, MNL_SOCKET_AUTOPID) < 0) throw sys::SysError("mnl_socket_bind", "route dump", errno);
+  if (mnl_socket_bind(dump_sock_, 0, MNL_SOCKET_AUTOPID) < 0)
+    throw sys::SysError("mnl_socket_bind", "route dump", errno);
   const int fd = mnl_socket_get_fd(sock_);
   int bufsize = 32 << 20;  // bursts of thousands of route events must not overrun
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof bufsize) < 0)
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
-  if (mnl_socket_bind(sock_, 0, MNL_SOCKET_AUTOPID) < 0) throw sys::SysError("mnl_socket_bind", "monitor", errno);
+  if (mnl_socket_bind(sock_, 0, MNL_SOCKET_AUTOPID) < 0)
+    throw sys::SysError("mnl_socket_bind", "monitor", errno);
   // Seed the names of existing links before subscribing.
   char buf[MNL_SOCKET_BUFFER_SIZE];
   nlmsghdr* req = mnl_nlmsg_put_header(buf);
@@ -153,11 +176,13 @@ NetlinkMonitor::NetlinkMonitor(int netns_fd) {
   req->nlmsg_seq = 1;
   auto* gen = static_cast<rtgenmsg*>(mnl_nlmsg_put_extra_header(req, sizeof(rtgenmsg)));
   gen->rtgen_family = AF_UNSPEC;
-  if (mnl_socket_sendto(sock_, req, req->nlmsg_len) < 0) throw sys::SysError("mnl_socket_sendto", "link dump", errno);
+  if (mnl_socket_sendto(sock_, req, req->nlmsg_len) < 0)
+    throw sys::SysError("mnl_socket_sendto", "link dump", errno);
   for (bool done = false; !done;) {
     ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
     if (n <= 0) throw sys::SysError("mnl_socket_recvfrom", "link dump", errno);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, static_cast<int>(n)); nlh = mnl_nlmsg_next(nlh, reinterpret_cast<int*>(&n))) {
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, static_cast<int>(n));
+         nlh = mnl_nlmsg_next(nlh, reinterpret_cast<int*>(&n))) {
       if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
         done = true;
         break;
@@ -165,7 +190,8 @@ NetlinkMonitor::NetlinkMonitor(int netns_fd) {
       decoder_.decode(nlh);
     }
   }
-  for (int group : {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE}) {
+  for (int group : {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+                    RTNLGRP_IPV6_ROUTE}) {
     if (::setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
       throw sys::SysError("setsockopt(NETLINK_ADD_MEMBERSHIP)", "monitor", errno);
   }
@@ -180,8 +206,8 @@ NetlinkMonitor::~NetlinkMonitor() {
 
 std::string NetlinkMonitor::route_key(const Event& e) {
   const auto& d = e.detail;
-  return d.value("dst", "") + "|" + d["dev"].dump() + "|" + d["table"].dump() + "|" + d.value("type", "") + "|" +
-         d["gateway"].dump();
+  return d.value("dst", "") + "|" + d["dev"].dump() + "|" + d["table"].dump() + "|" +
+         d.value("type", "") + "|" + d["gateway"].dump();
 }
 
 std::map<std::string, Event> NetlinkMonitor::dump_routes() {
@@ -194,12 +220,14 @@ std::map<std::string, Event> NetlinkMonitor::dump_routes() {
     req->nlmsg_seq = ++dump_seq_;
     auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(req, sizeof(rtmsg)));
     rtm->rtm_family = static_cast<unsigned char>(family);
-    if (mnl_socket_sendto(dump_sock_, req, req->nlmsg_len) < 0) throw sys::SysError("mnl_socket_sendto", "route dump", errno);
+    if (mnl_socket_sendto(dump_sock_, req, req->nlmsg_len) < 0)
+      throw sys::SysError("mnl_socket_sendto", "route dump", errno);
     for (bool done = false; !done;) {
       ssize_t n = mnl_socket_recvfrom(dump_sock_, buf, sizeof buf);
       if (n <= 0) throw sys::SysError("mnl_socket_recvfrom", "route dump", errno);
       int len = static_cast<int>(n);
-      for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+      for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len);
+           nlh = mnl_nlmsg_next(nlh, &len)) {
         if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
           done = true;
           break;
@@ -223,7 +251,9 @@ void NetlinkMonitor::resync_routes(int64_t now_ns, std::vector<std::pair<int64_t
   routes_ = std::move(now);
 }
 
-int NetlinkMonitor::fd() const { return mnl_socket_get_fd(sock_); }
+int NetlinkMonitor::fd() const {
+  return mnl_socket_get_fd(sock_);
+}
 
 void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>>& out) {
   alignas(nlmsghdr) char buf[1 << 16];
@@ -239,7 +269,8 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
       throw sys::SysError("recv", "netlink monitor", errno);
     }
     int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
       auto e = decoder_.decode(nlh);
       if (!e) continue;
       if (e->layer == Layer::route) {

@@ -17,11 +17,16 @@ namespace {
 
 const char* h_errno_name(int e) {
   switch (e) {
-    case HOST_NOT_FOUND: return "HOST_NOT_FOUND";
-    case TRY_AGAIN: return "TRY_AGAIN";  // includes "no answer from any server in time"
-    case NO_RECOVERY: return "NO_RECOVERY";
-    case NO_DATA: return "NO_DATA";
-    default: return "RESOLVER_ERROR";
+    case HOST_NOT_FOUND:
+      return "HOST_NOT_FOUND";
+    case TRY_AGAIN:
+      return "TRY_AGAIN";  // includes "no answer from any server in time"
+    case NO_RECOVERY:
+      return "NO_RECOVERY";
+    case NO_DATA:
+      return "NO_DATA";
+    default:
+      return "RESOLVER_ERROR";
   }
 }
 
@@ -31,7 +36,9 @@ std::string first_txt(const unsigned char* msg, int len) {
   if (ns_initparse(msg, len, &handle) < 0) return {};
   for (int i = 0; i < ns_msg_count(handle, ns_s_an); ++i) {
     ns_rr rr;
-    if (ns_parserr(&handle, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt || ns_rr_rdlen(rr) < 1) continue;
+    if (ns_parserr(&handle, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt ||
+        ns_rr_rdlen(rr) < 1)
+      continue;
     const unsigned char* rd = ns_rr_rdata(rr);
     size_t n = std::min<size_t>(rd[0], ns_rr_rdlen(rr) - 1);
     return std::string(reinterpret_cast<const char*>(rd + 1), n);
@@ -83,7 +90,8 @@ int run_dns_client(const DnsClientOptions& o) {
     }
     res_nclose(&st);
     emit(agent, "lookup", ev);
-    if (next < sys::mono_ns()) next = sys::mono_ns();  // a slow lookup delays the next, as in an app
+    if (next < sys::mono_ns())
+      next = sys::mono_ns();  // a slow lookup delays the next, as in an app
   }
   emit(agent, "summary", {{"ok", ok}, {"failed", failed}});
   return 0;

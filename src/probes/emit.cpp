@@ -12,7 +12,9 @@
 namespace ss::probes {
 namespace {
 volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 }  // namespace
 
 void emit(const std::string& agent, const std::string& kind, nlohmann::json fields) {
@@ -34,7 +36,9 @@ void install_stop_handlers() {
   ::signal(SIGPIPE, SIG_IGN);
 }
 
-bool stop_requested() { return g_stop != 0; }
+bool stop_requested() {
+  return g_stop != 0;
+}
 
 std::string sockaddr_text(const void* sa) {
   const auto* generic = static_cast<const sockaddr*>(sa);

@@ -6,7 +6,8 @@
 
 namespace ss::probes {
 
-void emit(const std::string& agent, const std::string& kind, nlohmann::json fields = nlohmann::json::object());
+void emit(const std::string& agent, const std::string& kind,
+          nlohmann::json fields = nlohmann::json::object());
 
 // Installs SIGTERM/SIGINT handlers that set a flag (no SA_RESTART, so blocking calls return
 // EINTR); agents poll `stop_requested()`.

@@ -8,8 +8,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "model/errors.hpp"
@@ -23,7 +23,9 @@ namespace {
 
 constexpr int kSetupFailed = 4;
 
-int64_t us_between(int64_t a_ns, int64_t b_ns) { return (b_ns - a_ns) / 1000; }
+int64_t us_between(int64_t a_ns, int64_t b_ns) {
+  return (b_ns - a_ns) / 1000;
+}
 
 std::string local_of(int fd) {
   sockaddr_storage ss{};
@@ -61,9 +63,11 @@ int connect_bounded(const Endpoint& to, Micros timeout) {
 Endpoint Endpoint::parse(const std::string& text, const std::string& what) {
   Endpoint e;
   auto colon = text.rfind(':');
-  if (colon == std::string::npos) throw UsageError(fmt::format("{}: '{}' is not IP:PORT", what, text));
+  if (colon == std::string::npos)
+    throw UsageError(fmt::format("{}: '{}' is not IP:PORT", what, text));
   std::string host = text.substr(0, colon), port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   long port = std::strtol(port_text.c_str(), &end, 10);
   if (port_text.empty() || *end || port < 1 || port > 65535)
@@ -89,13 +93,16 @@ TcpMode parse_tcp_mode(const std::string& text) {
   if (text == "send-on-signal") return TcpMode::send_on_signal;
   if (text == "idle") return TcpMode::idle;
   if (text == "burst") return TcpMode::burst;
-  throw UsageError(fmt::format("--mode: '{}' is not one of stream, send-on-signal, idle, burst", text));
+  throw UsageError(
+      fmt::format("--mode: '{}' is not one of stream, send-on-signal, idle, burst", text));
 }
 
 namespace {
 
 volatile sig_atomic_t g_go = 0;
-void on_usr1(int) { g_go = 1; }
+void on_usr1(int) {
+  g_go = 1;
+}
 
 class TcpClient {
  public:
@@ -117,7 +124,8 @@ class TcpClient {
       unsigned ms = static_cast<unsigned>(o_.user_timeout.count() / 1000);
       ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
     }
-    emit(agent_, "ready", {{"local", local_of(sock_.get())}, {"remote", sockaddr_text(&o_.server.addr)}});
+    emit(agent_, "ready",
+         {{"local", local_of(sock_.get())}, {"remote", sockaddr_text(&o_.server.addr)}});
     end_ = start + o_.duration.count() * 1000;
     next_send_ = sys::mono_ns();
     while (!stop_requested() && fate_ == "running" && sys::mono_ns() < end_) pass();
@@ -146,7 +154,8 @@ class TcpClient {
     pollfd p{sock_.get(), POLLIN, 0};
     int64_t until = end_;
     if (sending()) until = std::min(until, next_send_);
-    int wait_ms = static_cast<int>(std::clamp<int64_t>((until - sys::mono_ns()) / 1'000'000, 0, 50));
+    int wait_ms =
+        static_cast<int>(std::clamp<int64_t>((until - sys::mono_ns()) / 1'000'000, 0, 50));
     if (::poll(&p, 1, wait_ms) <= 0) return;
     if (p.revents & (POLLIN | POLLERR | POLLHUP)) receive();
   }
@@ -219,15 +228,17 @@ class TcpClient {
     int soft = 0;
     len = sizeof soft;
     ::getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &soft, &len);
-    emit(agent_, "summary", {{"sent", seq_},
-                             {"echoed", echoed_},
-                             {"bytes_sent", bytes_sent_},
-                             {"fate", fate_},
-                             {"unacked", info.tcpi_unacked},
-                             {"retransmits", info.tcpi_retransmits},
-                             {"total_retrans", info.tcpi_total_retrans},
-                             {"state", info.tcpi_state},
-                             {"pending_error", soft ? nlohmann::json(sys::errno_name(soft)) : nlohmann::json(nullptr)}});
+    emit(agent_, "summary",
+         {{"sent", seq_},
+          {"echoed", echoed_},
+          {"bytes_sent", bytes_sent_},
+          {"fate", fate_},
+          {"unacked", info.tcpi_unacked},
+          {"retransmits", info.tcpi_retransmits},
+          {"total_retrans", info.tcpi_total_retrans},
+          {"state", info.tcpi_state},
+          {"pending_error",
+           soft ? nlohmann::json(sys::errno_name(soft)) : nlohmann::json(nullptr)}});
   }
 
   const std::string agent_ = "tcp-client";
@@ -243,7 +254,9 @@ class TcpClient {
 
 }  // namespace
 
-int run_tcp_client(const TcpClientOptions& o) { return TcpClient(o).run(); }
+int run_tcp_client(const TcpClientOptions& o) {
+  return TcpClient(o).run();
+}
 
 int run_tcp_server(const Endpoint& listen_on) {
   const std::string agent = "tcp-server";
@@ -251,7 +264,8 @@ int run_tcp_server(const Endpoint& listen_on) {
   sys::Fd lsock(::socket(listen_on.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int one = 1;
   ::setsockopt(lsock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (!lsock || ::bind(lsock.get(), reinterpret_cast<const sockaddr*>(&listen_on.addr), listen_on.len) < 0 ||
+  if (!lsock ||
+      ::bind(lsock.get(), reinterpret_cast<const sockaddr*>(&listen_on.addr), listen_on.len) < 0 ||
       ::listen(lsock.get(), 128) < 0) {
     emit(agent, "setup_failed", {{"error", sys::errno_name(errno)}});
     return kSetupFailed;
@@ -278,7 +292,9 @@ int run_tcp_server(const Endpoint& listen_on) {
       ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
       if (n > 0 && ::send(fds[i].fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) == n) continue;
       auto& peer = conns[fds[i].fd].second;
-      emit(agent, "close", {{"peer", peer}, {"error", n < 0 ? nlohmann::json(sys::errno_name(errno)) : nlohmann::json(nullptr)}});
+      emit(agent, "close",
+           {{"peer", peer},
+            {"error", n < 0 ? nlohmann::json(sys::errno_name(errno)) : nlohmann::json(nullptr)}});
       conns.erase(fds[i].fd);
     }
   }

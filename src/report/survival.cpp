@@ -13,7 +13,8 @@ std::optional<double> number(const nlohmann::json& j, const char* key) {
 std::string join(const nlohmann::json& j) {
   std::string out;
   if (!j.is_array()) return "?";
-  for (const auto& v : j) out += (out.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& v : j)
+    out += (out.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
   return out.empty() ? "nothing" : out;
 }
 
@@ -27,32 +28,43 @@ std::string mechanism(const ProbeFate& p) {
   if (!p.setup_ok) return "never reached its server before t=0: " + p.error.value_or("?");
   std::string m;
   if (p.proto == "dns") {
-    m = fmt::format("answered by {} before, {} after", join(x.value("answered_by_before", nlohmann::json())),
+    m = fmt::format("answered by {} before, {} after",
+                    join(x.value("answered_by_before", nlohmann::json())),
                     join(x.value("answered_by_after", nlohmann::json())));
-    if (integer(x, "failed_after")) m += fmt::format("; {} lookups failed ({})", integer(x, "failed_after"), p.error.value_or("?"));
+    if (integer(x, "failed_after"))
+      m += fmt::format("; {} lookups failed ({})", integer(x, "failed_after"),
+                       p.error.value_or("?"));
     if (number(x, "lookup_hanging_since_ms")) m += "; a lookup still waiting at the end";
     return m;
   }
   if (p.proto == "doh") {
     m = p.error ? fmt::format("lookups failed ({})", *p.error) : "lookups kept succeeding";
-    if (integer(x, "new_connections_after")) m += fmt::format("; {} new HTTPS connection(s) after t=0", integer(x, "new_connections_after"));
+    if (integer(x, "new_connections_after"))
+      m += fmt::format("; {} new HTTPS connection(s) after t=0",
+                       integer(x, "new_connections_after"));
     return m;
   }
   if (p.proto == "http") {
-    m = fmt::format("server saw {} before, {} after", join(x.value("server_saw_before", nlohmann::json())),
+    m = fmt::format("server saw {} before, {} after",
+                    join(x.value("server_saw_before", nlohmann::json())),
                     join(x.value("server_saw_after", nlohmann::json())));
     if (p.error) m += fmt::format("; a request failed ({})", *p.error);
     return m;
   }
-  if (p.survived) m = "data kept flowing";
-  else if (p.error) m = fmt::format("{} after {:.0f} ms", *p.error, p.detected_ms.value_or(0));
-  else m = "no error and no data to the end of the window";
+  if (p.survived)
+    m = "data kept flowing";
+  else if (p.error)
+    m = fmt::format("{} after {:.0f} ms", *p.error, p.detected_ms.value_or(0));
+  else
+    m = "no error and no data to the end of the window";
   if (x.contains("wire_after_t0")) {
     const auto& w = x["wire_after_t0"];
     const int out = integer(w, "segments_out");
-    m += out ? fmt::format("; {} segments left en0 from {}, {} RST back", out, join(w.value("sources", nlohmann::json())), integer(w, "rst_in"))
+    m += out ? fmt::format("; {} segments left en0 from {}, {} RST back", out,
+                           join(w.value("sources", nlohmann::json())), integer(w, "rst_in"))
              : "; no segment of it left en0 (its source address is gone)";
-    if (integer(x, "tcp_unacked")) m += fmt::format("; {} segments unacknowledged", integer(x, "tcp_unacked"));
+    if (integer(x, "tcp_unacked"))
+      m += fmt::format("; {} segments unacknowledged", integer(x, "tcp_unacked"));
   }
   if (x.contains("server_addresses")) m += "; server saw " + join(x["server_addresses"]);
   if (x.contains("path_validation")) m += "; path validation: " + join(x["path_validation"]);
@@ -70,10 +82,14 @@ std::vector<SurvivalRow> survival_table(const RunRecord& r) {
     row.detected_ms = p.detected_ms;
     row.recovered_ms = number(p.extra, "recovered_ms");
     if (!row.recovered_ms) row.recovered_ms = number(p.extra, "reconnected_ms");
-    if (!p.setup_ok) row.survived = "set-up failed";
-    else if (p.survived && !p.error) row.survived = "yes";
-    else if (p.survived || row.recovered_ms) row.survived = "partial";
-    else row.survived = "no";
+    if (!p.setup_ok)
+      row.survived = "set-up failed";
+    else if (p.survived && !p.error)
+      row.survived = "yes";
+    else if (p.survived || row.recovered_ms)
+      row.survived = "partial";
+    else
+      row.survived = "no";
     row.mechanism = mechanism(p);
     rows.push_back(std::move(row));
   }
@@ -81,10 +97,14 @@ std::vector<SurvivalRow> survival_table(const RunRecord& r) {
 }
 
 std::string render_survival(const std::vector<SurvivalRow>& rows) {
-  auto ms = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f} ms", *v) : std::string("-"); };
-  std::string out = fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", "probe", "survived", "detected", "recovered", "what was seen");
+  auto ms = [](const std::optional<double>& v) {
+    return v ? fmt::format("{:.0f} ms", *v) : std::string("-");
+  };
+  std::string out = fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", "probe", "survived",
+                                "detected", "recovered", "what was seen");
   for (const auto& r : rows)
-    out += fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", r.probe, r.survived, ms(r.detected_ms), ms(r.recovered_ms), r.mechanism);
+    out += fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", r.probe, r.survived, ms(r.detected_ms),
+                       ms(r.recovered_ms), r.mechanism);
   return out;
 }
 

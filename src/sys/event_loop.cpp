@@ -49,7 +49,8 @@ void EventLoop::run_until(int64_t deadline_ns, const std::function<void(int64_t)
     int64_t now = mono_ns();
     if (tick) tick(now);
     if (stopped_ || now >= deadline_ns) break;
-    int timeout_ms = static_cast<int>(std::min<int64_t>((deadline_ns - now + 999'999) / 1'000'000, 1000));
+    int timeout_ms =
+        static_cast<int>(std::min<int64_t>((deadline_ns - now + 999'999) / 1'000'000, 1000));
     if (tick) timeout_ms = std::min(timeout_ms, 5);  // ticks want to run often
     int n = ::epoll_wait(epoll_.get(), events, 32, timeout_ms);
     if (n < 0 && errno != EINTR) throw SysError("epoll_wait", "event loop", errno);

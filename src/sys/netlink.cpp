@@ -23,9 +23,12 @@ Prefix Prefix::parse(const std::string& text) {
   Prefix p;
   auto slash = text.find('/');
   std::string ip = text.substr(0, slash);
-  if (::inet_pton(AF_INET, ip.c_str(), p.addr) == 1) p.family = AF_INET;
-  else if (::inet_pton(AF_INET6, ip.c_str(), p.addr) == 1) p.family = AF_INET6;
-  else throw std::invalid_argument("not an IP address: " + text);
+  if (::inet_pton(AF_INET, ip.c_str(), p.addr) == 1)
+    p.family = AF_INET;
+  else if (::inet_pton(AF_INET6, ip.c_str(), p.addr) == 1)
+    p.family = AF_INET6;
+  else
+    throw std::invalid_argument("not an IP address: " + text);
   const int max = p.family == AF_INET ? 32 : 128;
   if (slash == std::string::npos) {
     p.len = max;
@@ -60,7 +63,9 @@ Prefix Prefix::network() const {
 }
 
 namespace {
-size_t addr_size(int family) { return family == AF_INET ? 4 : 16; }
+size_t addr_size(int family) {
+  return family == AF_INET ? 4 : 16;
+}
 }  // namespace
 
 Netlink::Netlink(int netns_fd) {
@@ -90,7 +95,8 @@ void Netlink::request(void* buf, const std::string& what) {
   auto* nlh = static_cast<nlmsghdr*>(buf);
   nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   nlh->nlmsg_seq = seq_++;
-  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) throw SysError("mnl_socket_sendto", what, errno);
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0)
+    throw SysError("mnl_socket_sendto", what, errno);
   std::vector<char> reply(MNL_SOCKET_BUFFER_SIZE);
   ssize_t n = mnl_socket_recvfrom(sock_, reply.data(), reply.size());
   if (n < 0) throw SysError("mnl_socket_recvfrom", what, errno);
@@ -128,7 +134,8 @@ int Netlink::ifindex(const std::string& ifname) {
   nlh->nlmsg_seq = seq_++;
   mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg));
   mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname.c_str());
-  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) throw SysError("mnl_socket_sendto", "get link " + ifname, errno);
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0)
+    throw SysError("mnl_socket_sendto", "get link " + ifname, errno);
   ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
   if (n < 0) throw SysError("mnl_socket_recvfrom", "get link " + ifname, errno);
   auto* reply = reinterpret_cast<nlmsghdr*>(buf.data());
@@ -213,8 +220,8 @@ void Netlink::delete_route(const Prefix& dst, const std::string& dev) {
   request(nlh, "delete route on " + dev);
 }
 
-void Netlink::add_route_in_table(const Prefix& dst_in, const std::string& gateway, const std::string& dev,
-                                 uint32_t table) {
+void Netlink::add_route_in_table(const Prefix& dst_in, const std::string& gateway,
+                                 const std::string& dev, uint32_t table) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
   const Prefix dst = dst_in.network();
@@ -234,7 +241,8 @@ void Netlink::add_route_in_table(const Prefix& dst_in, const std::string& gatewa
     mnl_attr_put(nlh, RTA_GATEWAY, addr_size(gw.family), gw.addr);
   }
   if (!dev.empty()) mnl_attr_put_u32(nlh, RTA_OIF, static_cast<uint32_t>(ifindex(dev)));
-  request(nlh, "add route via " + (gateway.empty() ? dev : gateway) + " in table " + std::to_string(table));
+  request(nlh, "add route via " + (gateway.empty() ? dev : gateway) + " in table " +
+                   std::to_string(table));
 }
 
 void Netlink::add_rule(const Prefix& from_in, uint32_t table, uint32_t priority) {

@@ -11,7 +11,7 @@ namespace ss::sys {
 
 // An address with prefix length, "192.168.1.100/24" or "2001:db8:1::100/64".
 struct Prefix {
-  int family = 0;         // AF_INET or AF_INET6
+  int family = 0;  // AF_INET or AF_INET6
   unsigned char addr[16] = {};
   int len = 0;
   static Prefix parse(const std::string& text);  // throws std::invalid_argument
@@ -39,7 +39,8 @@ class Netlink {
   void delete_route(const Prefix& dst, const std::string& dev);
   // Policy routing: a route in routing table `table`, and a rule `from SRC lookup TABLE` at
   // `priority` (as `ip route add ... table T` and `ip rule add from SRC lookup T pref P`).
-  void add_route_in_table(const Prefix& dst, const std::string& gateway, const std::string& dev, uint32_t table);
+  void add_route_in_table(const Prefix& dst, const std::string& gateway, const std::string& dev,
+                          uint32_t table);
   void add_rule(const Prefix& from, uint32_t table, uint32_t priority);
 
  private:

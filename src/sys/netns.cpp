@@ -15,7 +15,9 @@
 namespace ss::sys {
 namespace {
 
-std::string path_of(const std::string& name) { return std::string(kNetnsDir) + "/" + name; }
+std::string path_of(const std::string& name) {
+  return std::string(kNetnsDir) + "/" + name;
+}
 
 // /run/netns must be a shared mount so that namespaces mounted there are seen by every mount
 // namespace (what iproute2 does too); done once, idempotently.
@@ -24,7 +26,8 @@ void ensure_netns_dir() {
   if (::mkdir(kNetnsDir, 0755) < 0 && errno != EEXIST) throw SysError("mkdir", kNetnsDir, errno);
   if (::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) == 0) return;
   if (errno != EINVAL) throw SysError("mount --make-shared", kNetnsDir, errno);
-  check(::mount(kNetnsDir, kNetnsDir, "none", MS_BIND | MS_REC, nullptr), "mount --bind", kNetnsDir);
+  check(::mount(kNetnsDir, kNetnsDir, "none", MS_BIND | MS_REC, nullptr), "mount --bind",
+        kNetnsDir);
   check(::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr), "mount --make-shared",
         kNetnsDir);
 }
@@ -79,7 +82,8 @@ std::vector<std::string> netns_list(const std::string& prefix) {
   return names;
 }
 
-NetnsGuard::NetnsGuard(int netns_fd) : original_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+NetnsGuard::NetnsGuard(int netns_fd)
+    : original_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
   if (!original_) throw SysError("open", "/proc/thread-self/ns/net", errno);
   check(::setns(netns_fd, CLONE_NEWNET), "setns", "network namespace");
 }

@@ -30,7 +30,8 @@ struct Prepared {
 
 Prepared prepare(const SpawnSpec& spec) {
   Prepared p;
-  p.exe = spec.argv.at(0).find('/') == std::string::npos ? find_program(spec.argv[0]) : spec.argv[0];
+  p.exe =
+      spec.argv.at(0).find('/') == std::string::npos ? find_program(spec.argv[0]) : spec.argv[0];
   if (p.exe.empty()) throw SysError("execvp", spec.argv[0], ENOENT);
   p.storage.reserve(spec.argv.size() + spec.env.size() + 64);
   for (const auto& a : spec.argv) p.argv.push_back(p.storage.emplace_back(a).data());
@@ -62,7 +63,8 @@ Prepared prepare(const SpawnSpec& spec) {
     if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0) child_fail(report_fd, 3);
     if (!spec.netns_name.empty()) {
       ::umount2("/sys", MNT_DETACH);
-      if (::mount(spec.netns_name.c_str(), "/sys", "sysfs", 0, nullptr) < 0) child_fail(report_fd, 4);
+      if (::mount(spec.netns_name.c_str(), "/sys", "sysfs", 0, nullptr) < 0)
+        child_fail(report_fd, 4);
     }
     for (const auto& [src, dst] : spec.binds) {
       if (::mount(src.c_str(), dst.c_str(), "none", MS_BIND, nullptr) < 0) child_fail(report_fd, 5);
@@ -82,9 +84,10 @@ Prepared prepare(const SpawnSpec& spec) {
 }
 
 const char* step_name(int step) {
-  static const char* names[] = {"?",       "setns",      "unshare(CLONE_NEWNS)",
-                                "mount --make-rslave /", "mount sysfs", "mount --bind",
-                                "mount tmpfs", "chdir", "dup2", "execve"};
+  static const char* names[] = {
+      "?",           "setns",        "unshare(CLONE_NEWNS)", "mount --make-rslave /",
+      "mount sysfs", "mount --bind", "mount tmpfs",          "chdir",
+      "dup2",        "execve"};
   return step >= 0 && step <= 9 ? names[step] : "?";
 }
 
@@ -141,8 +144,10 @@ std::optional<int> Child::poll_exit() {
   if (status_ || pid_ < 0) return status_;
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) status_ = status;
-  else if (r < 0 && errno == ECHILD) status_ = -1;
+  if (r == pid_)
+    status_ = status;
+  else if (r < 0 && errno == ECHILD)
+    status_ = -1;
   return status_;
 }
 
@@ -179,7 +184,8 @@ void stop_all(const std::vector<Child*>& children, std::chrono::milliseconds gra
   for (Child* c : children) c->stop(std::chrono::milliseconds(0));  // SIGKILL and reap what is left
 }
 
-std::pair<int, std::string> run_capture(const SpawnSpec& spec_in, std::chrono::milliseconds timeout) {
+std::pair<int, std::string> run_capture(const SpawnSpec& spec_in,
+                                        std::chrono::milliseconds timeout) {
   SpawnSpec spec = spec_in;
   spec.capture_stdout = true;
   Child child = spawn(spec);
@@ -193,9 +199,12 @@ std::pair<int, std::string> run_capture(const SpawnSpec& spec_in, std::chrono::m
     pollfd pfd{child.stdout_fd(), POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
     ssize_t n = ::read(child.stdout_fd(), buf, sizeof buf);
-    if (n > 0) out.append(buf, static_cast<size_t>(n));
-    else if (n == 0) break;
-    else if (errno != EAGAIN && errno != EINTR) break;
+    if (n > 0)
+      out.append(buf, static_cast<size_t>(n));
+    else if (n == 0)
+      break;
+    else if (errno != EAGAIN && errno != EINTR)
+      break;
   }
   int status = child.stop(std::chrono::milliseconds(200));
   return {status, out};

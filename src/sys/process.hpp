@@ -13,15 +13,15 @@
 namespace ss::sys {
 
 struct SpawnSpec {
-  std::vector<std::string> argv;                   // argv[0] is looked up in PATH
-  std::vector<std::string> env;                    // extra KEY=VALUE entries
-  int netns_fd = -1;                               // enter this network namespace
-  bool private_mounts = false;                     // new mount namespace, as `ip netns exec`
-  std::string netns_name;                          // with private_mounts: remount /sys for it
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH
+  std::vector<std::string> env;   // extra KEY=VALUE entries
+  int netns_fd = -1;              // enter this network namespace
+  bool private_mounts = false;    // new mount namespace, as `ip netns exec`
+  std::string netns_name;         // with private_mounts: remount /sys for it
   std::vector<std::pair<std::string, std::string>> binds;  // (source, target) bind mounts
-  std::vector<std::string> tmpfs;                  // directories given a private tmpfs
-  bool capture_stdout = false;                     // stdout to a pipe the parent reads
-  std::string stderr_path;                         // stderr (and stdout if not captured) here
+  std::vector<std::string> tmpfs;                          // directories given a private tmpfs
+  bool capture_stdout = false;                             // stdout to a pipe the parent reads
+  std::string stderr_path;  // stderr (and stdout if not captured) here
   std::string cwd = "/";
 };
 

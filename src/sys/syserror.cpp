@@ -1,7 +1,7 @@
 #include "sys/syserror.hpp"
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 namespace ss::sys {
 

@@ -19,15 +19,19 @@ TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
   EXPECT_EQ(rec["vpn"]["interface"], "tun0");
   EXPECT_EQ(rec["vpn"]["tunnel_ip"], "10.8.0.42");
   // Layer 1: the tunnel link is gone, at or after t=0.
-  EXPECT_TRUE(has_event(rec, "link", "removed", [](auto& e) { return e["ifname"] == "tun0" && e["t_us"] >= 0; }));
+  EXPECT_TRUE(has_event(rec, "link", "removed",
+                        [](auto& e) { return e["ifname"] == "tun0" && e["t_us"] >= 0; }));
   // Layer 2: both split routes are reported removed.
   for (const char* dst : {"0.0.0.0/1", "128.0.0.0/1"}) {
-    EXPECT_TRUE(has_event(rec, "route", "removed", [&](auto& e) { return e["dst"] == dst && e["t_us"] >= 0; })) << dst;
+    EXPECT_TRUE(has_event(rec, "route", "removed", [&](auto& e) {
+      return e["dst"] == dst && e["t_us"] >= 0;
+    })) << dst;
   }
   // Layer 4: the resolver moves away from the VPN's.
   EXPECT_TRUE(has_event(rec, "dns", "resolver_changed", [](auto& e) {
     auto from = e["from"].dump();
-    return from.find("10.8.0.1") != std::string::npos && e["to"].dump().find("10.8.0.1") == std::string::npos;
+    return from.find("10.8.0.1") != std::string::npos &&
+           e["to"].dump().find("10.8.0.1") == std::string::npos;
   }));
   // Layer 3: the TCP connection through the tunnel does not carry on.
   auto* tcp = probe(rec, "tcp");
@@ -45,7 +49,8 @@ TEST(Disconnect, CrashKillsTheTunnelWithoutTidying) {
   auto rec = run_json("crash");
   ASSERT_FALSE(rec.is_discarded());
   EXPECT_EQ(rec["disconnect"], "crash");
-  EXPECT_TRUE(has_event(rec, "link", "removed", [](auto& e) { return e["ifname"] == "tun0" && e["t_us"] >= 0; }));
+  EXPECT_TRUE(has_event(rec, "link", "removed",
+                        [](auto& e) { return e["ifname"] == "tun0" && e["t_us"] >= 0; }));
   // Nobody restores the resolver after a crash: no change away from the VPN's is recorded.
   EXPECT_FALSE(has_event(rec, "dns", "resolver_changed", [](auto& e) { return e["t_us"] >= 0; }));
   auto* tcp = probe(rec, "tcp");

@@ -34,7 +34,8 @@ inline Result sh(const std::string& cmd, int timeout_s = 60) {
   const std::string out = temp_path("out" + std::to_string(++n)), err = out + ".err";
   const std::string script = out + ".sh";
   std::ofstream(script) << cmd << '\n';
-  const std::string full = "timeout -s KILL " + std::to_string(timeout_s) + " bash " + script + " >" + out + " 2>" + err;
+  const std::string full =
+      "timeout -s KILL " + std::to_string(timeout_s) + " bash " + script + " >" + out + " 2>" + err;
   int raw = std::system(full.c_str());
   std::remove(script.c_str());
   Result r;
@@ -46,23 +47,29 @@ inline Result sh(const std::string& cmd, int timeout_s = 60) {
   return r;
 }
 
-inline std::string bin() { return SPLITSECOND_BIN; }
+inline std::string bin() {
+  return SPLITSECOND_BIN;
+}
 
 // Everything about the host that the lab must leave exactly as it found it.
 inline std::string host_state() {
   return sh("ip -d link show; ip addr show; ip route show table all; ip -6 route show table all; "
-            "ip rule show; ip -6 rule show; nft list ruleset 2>&1; cat /etc/resolv.conf; ip netns list; "
+            "ip rule show; ip -6 rule show; nft list ruleset 2>&1; cat /etc/resolv.conf; ip netns "
+            "list; "
             "ls -a /etc/netns 2>&1; ls -a /run/splitsecond 2>&1; ls -a /run/wireguard 2>&1")
       .out;
 }
 
 // Processes of the kinds the lab starts, by pid.
 inline std::string lab_processes() {
-  return sh("ps -eo pid=,comm= | awk '$2 ~ /^(wireguard-go|dnsmasq|splitsecond)$/ {print $1\" \"$2}'").out;
+  return sh("ps -eo pid=,comm= | awk '$2 ~ /^(wireguard-go|dnsmasq|splitsecond)$/ {print $1\" "
+            "\"$2}'")
+      .out;
 }
 
 inline void require_root() {
-  if (::geteuid() != 0) GTEST_SKIP() << "LAB TESTS SKIPPED: they build network namespaces and need root";
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "LAB TESTS SKIPPED: they build network namespaces and need root";
 }
 
 inline nlohmann::json run_json(const std::string& args, Result* result = nullptr) {

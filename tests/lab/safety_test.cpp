@@ -37,7 +37,8 @@ TEST(Safety, BadScenarioExits2AndCreatesNothing) {
 TEST(Safety, UnprivilegedUserExits3AndCreatesNothing) {
   require_root();
   const std::string before = host_state();
-  Result r = sh("setpriv --reuid=nobody --regid=nogroup --clear-groups " + bin() + " run disconnect");
+  Result r =
+      sh("setpriv --reuid=nobody --regid=nogroup --clear-groups " + bin() + " run disconnect");
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_NE(r.err.find("root"), std::string::npos) << r.err;
   EXPECT_EQ(host_state(), before);
@@ -58,7 +59,8 @@ TEST(Safety, TwoRunsAtOnceBothSucceed) {
     auto rec = nlohmann::json::parse(slurp(path), nullptr, false);
     std::remove(path.c_str());
     ASSERT_FALSE(rec.is_discarded()) << path;
-    EXPECT_TRUE(has_event(rec, "link", "removed", [](auto& e) { return e["ifname"] == "tun0"; })) << path;
+    EXPECT_TRUE(has_event(rec, "link", "removed", [](auto& e) { return e["ifname"] == "tun0"; }))
+        << path;
   }
   EXPECT_EQ(host_state(), before);
 }
@@ -67,7 +69,8 @@ TEST(Safety, SigintTearsEverythingDown) {
   require_root();
   const std::string before = host_state();
   // Interrupt in the middle of the observation window.
-  Result r = sh(bin() + " run disconnect --window 5s & pid=$!; sleep 1.5; kill -INT $pid; wait $pid");
+  Result r =
+      sh(bin() + " run disconnect --window 5s & pid=$!; sleep 1.5; kill -INT $pid; wait $pid");
   EXPECT_EQ(r.status, 130) << r.err;
   EXPECT_EQ(host_state(), before);
 }
@@ -75,8 +78,11 @@ TEST(Safety, SigintTearsEverythingDown) {
 TEST(Safety, CleanupRemovesWhatAKilledRunLeft) {
   require_root();
   const std::string before = host_state();
-  Result r = sh(bin() + " run disconnect --window 5s & pid=$!; sleep 1.5; kill -KILL $pid; wait $pid; ip netns list");
-  EXPECT_NE(r.out.find("ss-"), std::string::npos) << "a SIGKILLed run should leave namespaces for cleanup to find";
+  Result r = sh(
+      bin() +
+      " run disconnect --window 5s & pid=$!; sleep 1.5; kill -KILL $pid; wait $pid; ip netns list");
+  EXPECT_NE(r.out.find("ss-"), std::string::npos)
+      << "a SIGKILLed run should leave namespaces for cleanup to find";
   Result c = sh(bin() + " cleanup");
   EXPECT_EQ(c.status, 0) << c.err;
   EXPECT_EQ(host_state(), before) << c.out;

@@ -72,7 +72,8 @@ TEST_F(Survival, SshFreezesOrErrors) {
 
 TEST_F(Survival, TheTerminalShowsTheTable) {
   EXPECT_NE(result_.out.find("What survived"), std::string::npos);
-  for (const auto& p : rec()["probes"]) EXPECT_NE(result_.out.find(p["name"].get<std::string>()), std::string::npos);
+  for (const auto& p : rec()["probes"])
+    EXPECT_NE(result_.out.find(p["name"].get<std::string>()), std::string::npos);
 }
 
 TEST(Probes, UnknownProbeExits2AndCreatesNothing) {
