@@ -18,12 +18,15 @@ void add_watch(CLI::App& agent, const std::string& name, probes::Terminal termin
   struct Opts {
     std::string duration = "30s";
     std::vector<std::string> env, command;
+    bool ready_on_output = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = agent.add_subcommand(name, help);
   cmd->add_option("--duration", o->duration, "how long to watch before ending the program");
   cmd->add_option("--env", o->env, "NAME=VALUE for the program's environment (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_flag("--ready-on-output", o->ready_on_output,
+                "print ready at the program's first output, not at its start");
   cmd->add_option("command", o->command, "-- PROGRAM ARGS...")->required();
   cmd->callback([o, name, terminal] {
     probes::WatchOptions w;
@@ -38,6 +41,7 @@ void add_watch(CLI::App& agent, const std::string& name, probes::Terminal termin
     if (terminal == probes::Terminal::pty) w.env = {"TERM=xterm", "LC_ALL=C.UTF-8"};
     w.env.insert(w.env.end(), o->env.begin(), o->env.end());
     w.argv = o->command;
+    w.ready_on_output = o->ready_on_output;
     std::exit(probes::run_watch(w));
   });
 }

@@ -96,6 +96,7 @@ class SshProbe final : public Probe {
     return {"exec-watch",
             "--duration",
             run_for,
+            "--ready-on-output",
             "--",
             "ssh",
             "-F",

@@ -40,7 +40,8 @@ sys::Fd stop_signal_fd() {
 
 class Watch {
  public:
-  Watch(const WatchOptions& o, WatchedProgram& p, int signal_fd) : o_(o), p_(p) {
+  Watch(const WatchOptions& o, WatchedProgram& p, int signal_fd)
+      : o_(o), p_(p), ready_sent_(!o.ready_on_output) {
     for (auto& s : p_.streams) {
       loop_.add(s.fd.get(), [this, &s] { on_readable(s); });
       ++open_streams_;
@@ -63,7 +64,15 @@ class Watch {
     }
     if (open_streams_ > 0) loop_.run_until(sys::mono_ns() + kDrainNs);  // stops once all are closed
     report_end();
-    return 0;
+    if (ready_sent_) return 0;
+    // --ready-on-output and no output: the program never got going (e.g. ssh refused).
+    const std::string said = sanitize_output(stderr_text_);
+    nlohmann::json exit = describe_wait_status(p_.wait_status.value_or(0));
+    emit(o_.agent, "setup_failed",
+         {{"error", o_.argv.front() + " printed nothing on its data stream" +
+                        (said.empty() ? "" : ": " + said)},
+          {"exit", exit}});
+    return 4;
   }
 
  private:
@@ -77,6 +86,13 @@ class Watch {
     const ssize_t n = ::read(s.fd.get(), buf, sizeof buf);
     if (n > 0) {
       const int64_t now = sys::mono_ns();
+      if (!ready_sent_ && s.name != "stderr") {
+        emit(o_.agent, "ready",
+             {{"pid", p_.pid}, {"program", o_.argv.front()}, {"on_output", true}});
+        ready_sent_ = true;
+      }
+      if (s.name == "stderr" && stderr_text_.size() < 4096)
+        stderr_text_.append(buf, static_cast<size_t>(n));
       auto& st = stats_[s.name];
       st.bytes += n;
       st.gaps.chunk(now);
@@ -121,6 +137,8 @@ class Watch {
   std::map<std::string, Stats> stats_;
   std::optional<std::string> reason_;
   bool ended_by_agent_ = false;
+  bool ready_sent_;
+  std::string stderr_text_;  // the start of stderr, for a set-up failure
 };
 
 }  // namespace
@@ -135,7 +153,8 @@ int run_watch(const WatchOptions& o) {
     emit(o.agent, "setup_failed", {{"error", e.what()}, {"errno", sys::errno_name(e.error())}});
     return 4;
   }
-  emit(o.agent, "ready", {{"pid", program.pid}, {"program", o.argv.front()}});
+  if (!o.ready_on_output)
+    emit(o.agent, "ready", {{"pid", program.pid}, {"program", o.argv.front()}});
   return Watch(o, program, signals.get()).run(end_ns);
 }
 

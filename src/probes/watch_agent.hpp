@@ -16,11 +16,15 @@ struct WatchOptions {
   std::vector<std::string> argv;  // the program and its arguments
   std::vector<std::string> env;   // KEY=VALUE added to (or replacing in) the program's environment
   Micros duration{30'000'000};
+  // `ready` at the first chunk on stdout (or the pty) rather than at the exec, so that the lab
+  // waits until, say, an ssh session streams; no such chunk before the end is a failed set-up.
+  bool ready_on_output = false;
 };
 
 // Runs the program until it exits, the duration ends or SIGTERM/SIGINT arrives (then the
 // program is ended by pid first). Lines: ready, output..., exit, summary. Returns the agent's
-// exit status: 0, or 4 if the program could not be started (setup_failed).
+// exit status: 0, or 4 if the program could not be started or, with ready_on_output, printed
+// nothing on its data stream (setup_failed).
 int run_watch(const WatchOptions& o);
 
 }  // namespace ss::probes

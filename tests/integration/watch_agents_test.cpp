@@ -113,6 +113,33 @@ TEST(ExecWatch, MissingProgramIsAFailedSetUp) {
   EXPECT_TRUE(p.all("ready").empty());
 }
 
+TEST(ExecWatch, ReadyOnOutputWaitsForTheFirstChunk) {
+  Process p(watch("exec-watch",
+                  {"--ready-on-output", "--", "sh", "-c", "echo warming >&2; sleep 0.2; echo up"}));
+  EXPECT_EQ(p.wait_exit(5000ms), 0);
+  const auto ready = p.all("ready");
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0]["on_output"], true);
+  const auto out = of_stream(p.all("output"), "stdout");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_LE(ready[0]["t_ns"].get<int64_t>(), out[0]["t_ns"].get<int64_t>());
+  EXPECT_GE(ready[0]["t_ns"].get<int64_t>(),
+            of_stream(p.all("output"), "stderr").at(0)["t_ns"].get<int64_t>());
+}
+
+TEST(ExecWatch, ReadyOnOutputWithoutOutputIsAFailedSetUp) {
+  Process p(
+      watch("exec-watch",
+            {"--ready-on-output", "--", "sh", "-c",
+             "echo 'ssh: connect to host 127.0.0.1 port 9: Connection refused' >&2; exit 255"}));
+  EXPECT_EQ(p.wait_exit(5000ms), 4);
+  EXPECT_TRUE(p.all("ready").empty());
+  const auto failed = p.all("setup_failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0]["error"].get<std::string>().find("Connection refused"), std::string::npos);
+  EXPECT_EQ(failed[0]["exit"]["status"], 255);
+}
+
 TEST(PtyWatch, ProgramRunsOnATerminalOfTheGivenSize) {
   Process p(
       watch("pty-watch",

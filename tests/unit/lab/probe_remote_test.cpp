@@ -268,8 +268,9 @@ TEST(SshProbe, ClientRunsSshUnderExecWatchWithTheClockCommand) {
   ArgsOnlyEnv env;
   const auto args = p->client_args(env, "4s");
   ASSERT_GE(args.size(), 6u);
-  EXPECT_EQ(std::vector<std::string>(args.begin(), args.begin() + 5),
-            (std::vector<std::string>{"exec-watch", "--duration", "4s", "--", "ssh"}));
+  EXPECT_EQ(std::vector<std::string>(args.begin(), args.begin() + 6),
+            (std::vector<std::string>{"exec-watch", "--duration", "4s", "--ready-on-output", "--",
+                                      "ssh"}));
   EXPECT_EQ(args.back(), kClockCommand);
   EXPECT_EQ(args[args.size() - 2], "root@198.51.100.10");
   EXPECT_NE(std::find(args.begin(), args.end(), "BatchMode=yes"), args.end());
