@@ -169,14 +169,33 @@ std::vector<std::string> Ledger::teardown() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     if (it->kind == Entry::Kind::process) processes.push_back(it->child);
   sys::stop_all(processes, std::chrono::milliseconds(300));
+  // Undo actions (e.g. a detached server's shutdown) run before the sweep below.
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->kind != Entry::Kind::undo) continue;
+    try {
+      it->fn();
+    } catch (const std::exception& e) {
+      problems.push_back(fmt::format("undo '{}': {}", it->name, e.what()));
+    }
+    it->fn = nullptr;
+  }
+  // Whatever our processes started that still lives in a lab namespace (an ssh session's
+  // command, a daemon's fork) is ours too: found by namespace, ended by pid.
+  std::set<ino_t> inodes;
+  for (const auto& e : entries_)
+    if (e.kind == Entry::Kind::netns) inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + e.name));
+  inodes.erase(0);
+  for (pid_t pid : processes_in(inodes)) {
+    ::kill(pid, SIGKILL);
+    problems.push_back(fmt::format("killed process {} left in a lab namespace", pid));
+  }
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     try {
       switch (it->kind) {
         case Entry::Kind::process:
           break;
         case Entry::Kind::undo:
-          it->fn();
-          break;
+          break;  // done above
         case Entry::Kind::netns:
           if (!sys::netns_delete(it->name))
             problems.push_back("could not delete namespace " + it->name);
