@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
+# The sanitizer build needs only the unit tests.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSPLITSECOND_SANITIZE=ON -DSPLITSECOND_BENCH=OFF >/dev/null
-cmake --build build-asan -j"$jobs"
+unit_targets=$(cmake --build build-asan --target help | awk '/^\.\.\. unit_/ {print $2}')
+cmake --build build-asan -j"$jobs" --target $unit_targets
 
 echo "== unit tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
