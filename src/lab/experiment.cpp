@@ -363,7 +363,25 @@ class Experiment final : public ProbeEnv {
     for (const auto* a : rp.servers) server.insert(server.end(), a->lines.begin(), a->lines.end());
     ProbeFate f = rp.probe->fate(rp.client->lines, server, t0_, end_);
     if (f.proto == "tcp") add_wire_view(*rp.client, f);
+    // The trigger itself takes time (deleting the link waits for wireguard-go); data that
+    // arrived meanwhile proves nothing. Surviving needs a sign of life after it completed.
+    if (f.survived && !alive_after(rp.client->lines, trigger_done_, end_)) {
+      f.survived = false;
+      f.extra["state"] = "hanging";
+      f.extra["last_sign_of_life"] = "during the disconnect, not after it";
+    }
     return f;
+  }
+
+  static bool alive_after(const AgentLines& lines, int64_t from_ns, int64_t to_ns) {
+    for (const auto& l : lines) {
+      const int64_t t = l.value("t_ns", int64_t{0});
+      if (t < from_ns || t > to_ns) continue;
+      const std::string kind = l.value("kind", "");
+      if (kind == "echo" || kind == "output") return true;
+      if ((kind == "response" || kind == "lookup") && l.value("ok", true)) return true;
+    }
+    return false;
   }
 
   // What the probe's own flow put on the physical interface after t=0.

@@ -11,69 +11,48 @@ const nlohmann::json* probe(const nlohmann::json& rec, const std::string& name) 
   return nullptr;
 }
 
-class Survival : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (::geteuid() != 0) return;
-    record_ = new nlohmann::json(run_json("survival", &result_));
-  }
-  static void TearDownTestSuite() {
-    delete record_;
-    record_ = nullptr;
-  }
-  void SetUp() override {
-    require_root();
-    ASSERT_NE(record_, nullptr);
-    ASSERT_FALSE(record_->is_discarded()) << result_.err;
-  }
-  const nlohmann::json& rec() { return *record_; }
-  const nlohmann::json& get(const std::string& name) {
-    auto* p = probe(rec(), name);
+// One survival run (each lab run takes seconds), every probe's observed fate checked.
+TEST(Survival, EveryProbeOnThisKernel) {
+  require_root();
+  Result result;
+  const nlohmann::json rec = run_json("survival", &result);
+  ASSERT_FALSE(rec.is_discarded()) << result.err;
+  auto get = [&](const std::string& name) -> const nlohmann::json& {
+    auto* p = probe(rec, name);
     if (!p) throw std::runtime_error("no probe " + name + " in the record");
-    EXPECT_TRUE((*p)["setup_ok"].get<bool>()) << name << ": " << p->dump();
     return *p;
+  };
+  {
+    SCOPED_TRACE("every probe reached its server before the disconnect");
+    for (const auto& p : rec["probes"]) EXPECT_TRUE(p["setup_ok"].get<bool>()) << p.dump();
   }
-  static inline nlohmann::json* record_ = nullptr;
-  static inline Result result_;
-};
-
-TEST_F(Survival, EveryProbeReachedItsServerBeforeTheDisconnect) {
-  for (const auto& p : rec()["probes"]) EXPECT_TRUE(p["setup_ok"].get<bool>()) << p.dump();
-}
-
-TEST_F(Survival, QuicSurvivesAndTheServerSeesTheNewAddress) {
-  const auto& q = get("quic");
-  EXPECT_TRUE(q["survived"].get<bool>()) << q.dump();
-  EXPECT_GE(q["server_addresses"].size(), 2u) << q.dump();
-  EXPECT_NE(q["path_validation"].dump().find("success"), std::string::npos) << q.dump();
-}
-
-TEST_F(Survival, PlainTcpDoesNotSurvive) {
-  for (const char* name : {"tcp", "tcp-send-now", "tcp-inflight"}) {
-    const auto& t = get(name);
-    EXPECT_FALSE(t["survived"].get<bool>()) << t.dump();
+  {
+    SCOPED_TRACE("QUIC survives and the server sees the new address after path validation");
+    const auto& q = get("quic");
+    EXPECT_TRUE(q["survived"].get<bool>()) << q.dump();
+    EXPECT_GE(q["server_addresses"].size(), 2u) << q.dump();
+    EXPECT_NE(q["path_validation"].dump().find("success"), std::string::npos) << q.dump();
   }
-}
-
-TEST_F(Survival, TheServerSawTwoDifferentAddresses) {
-  const auto& ip = get("ip-seen");
-  EXPECT_TRUE(ip["address_changed"].get<bool>()) << ip.dump();
-}
-
-TEST_F(Survival, MoshResumes) {
-  const auto& m = get("mosh");
-  EXPECT_TRUE(m["survived"].get<bool>()) << m.dump();
-}
-
-TEST_F(Survival, SshFreezesOrErrors) {
-  const auto& s = get("ssh");
-  EXPECT_FALSE(s["survived"].get<bool>()) << s.dump();
-}
-
-TEST_F(Survival, TheTerminalShowsTheTable) {
-  EXPECT_NE(result_.out.find("What survived"), std::string::npos);
-  for (const auto& p : rec()["probes"])
-    EXPECT_NE(result_.out.find(p["name"].get<std::string>()), std::string::npos);
+  {
+    SCOPED_TRACE("plain TCP does not survive");
+    for (const char* name : {"tcp", "tcp-send-now", "tcp-inflight"})
+      EXPECT_FALSE(get(name)["survived"].get<bool>()) << name;
+  }
+  {
+    SCOPED_TRACE("the ip-seen server saw two different addresses");
+    EXPECT_TRUE(get("ip-seen")["address_changed"].get<bool>()) << get("ip-seen").dump();
+  }
+  {
+    SCOPED_TRACE("mosh resumes; ssh freezes or errors");
+    EXPECT_TRUE(get("mosh")["survived"].get<bool>()) << get("mosh").dump();
+    EXPECT_FALSE(get("ssh")["survived"].get<bool>()) << get("ssh").dump();
+  }
+  {
+    SCOPED_TRACE("the terminal shows the survival table with every probe");
+    EXPECT_NE(result.out.find("What survived"), std::string::npos);
+    for (const auto& p : rec["probes"])
+      EXPECT_NE(result.out.find(p["name"].get<std::string>()), std::string::npos);
+  }
 }
 
 TEST(Probes, UnknownProbeExits2AndCreatesNothing) {
