@@ -184,26 +184,8 @@ void Netlink::add_address(const std::string& ifname, const Prefix& p, bool nodad
   request(nlh, "add address on " + ifname);
 }
 
-void Netlink::add_route(const Prefix& dst_in, const std::string& gateway, const std::string& dev) {
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-  const Prefix dst = dst_in.network();
-  nlh->nlmsg_type = RTM_NEWROUTE;
-  nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-  rtm->rtm_family = static_cast<unsigned char>(dst.family);
-  rtm->rtm_dst_len = static_cast<unsigned char>(dst.len);
-  rtm->rtm_table = RT_TABLE_MAIN;
-  rtm->rtm_protocol = RTPROT_STATIC;
-  rtm->rtm_scope = gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-  rtm->rtm_type = RTN_UNICAST;
-  if (dst.len > 0) mnl_attr_put(nlh, RTA_DST, addr_size(dst.family), dst.addr);
-  if (!gateway.empty()) {
-    Prefix gw = Prefix::host(gateway);
-    mnl_attr_put(nlh, RTA_GATEWAY, addr_size(gw.family), gw.addr);
-  }
-  if (!dev.empty()) mnl_attr_put_u32(nlh, RTA_OIF, static_cast<uint32_t>(ifindex(dev)));
-  request(nlh, "add route via " + (gateway.empty() ? dev : gateway));
+void Netlink::add_route(const Prefix& dst, const std::string& gateway, const std::string& dev) {
+  add_route_in_table(dst, gateway, dev, RT_TABLE_MAIN);
 }
 
 void Netlink::delete_route(const Prefix& dst, const std::string& dev) {

@@ -82,6 +82,12 @@ inline nlohmann::json run_json(const std::string& args, Result* result = nullptr
   return j;
 }
 
+inline const nlohmann::json* probe(const nlohmann::json& rec, const std::string& name) {
+  for (const auto& p : rec["probes"])
+    if (p["name"] == name) return &p;
+  return nullptr;
+}
+
 inline bool has_event(const nlohmann::json& rec, const std::string& layer, const std::string& kind,
                       const std::function<bool(const nlohmann::json&)>& pred) {
   for (const auto& e : rec["events"])

@@ -5,11 +5,6 @@ using namespace labtest;
 
 namespace {
 
-const nlohmann::json* probe(const nlohmann::json& rec, const std::string& name) {
-  for (const auto& p : rec["probes"])
-    if (p["name"] == name) return &p;
-  return nullptr;
-}
 
 // One survival run (each lab run takes seconds), every probe's observed fate checked.
 TEST(Survival, EveryProbeOnThisKernel) {
