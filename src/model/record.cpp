@@ -55,7 +55,16 @@ void sort_timeline(std::vector<Event>& events) {
                    [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
 }
 
+// Every key but the optional ones.
+static nlohmann::json record_json(const RunRecord& r);
+
 nlohmann::json to_json(const RunRecord& r) {
+  nlohmann::json j = record_json(r);
+  if (!r.kernel.empty()) j["kernel"] = r.kernel;  // the TCP sysctls, when they were read
+  return j;
+}
+
+static nlohmann::json record_json(const RunRecord& r) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : r.events) {
     nlohmann::json j = e.detail;
@@ -95,7 +104,6 @@ nlohmann::json to_json(const RunRecord& r) {
        {{"lab_up_ms", r.timings.lab_up_ms},
         {"vpn_up_ms", r.timings.vpn_up_ms},
         {"teardown_ms", r.timings.teardown_ms}}},
-      {"kernel", r.kernel},
       {"netlink_events_lost", r.netlink_events_lost},
       {"notes", r.notes},
   };

@@ -66,6 +66,11 @@ TEST(Scenario, EveryBuiltinParses) {
     EXPECT_EQ(s.name, name);
     EXPECT_EQ(s.origin, "built-in");
     EXPECT_FALSE(s.description.empty());
+    EXPECT_FALSE(s.probes.empty());
+  }
+  for (const char* name : {"disconnect", "crash"}) {
+    SCOPED_TRACE(name);
+    Scenario s = ss::load_scenario(name);
     ASSERT_EQ(s.probes.size(), 2u);
     EXPECT_EQ(s.probes[0].name, "dns");
     EXPECT_EQ(s.probes[0].interval, Micros(50'000));
@@ -73,6 +78,9 @@ TEST(Scenario, EveryBuiltinParses) {
     EXPECT_EQ(s.probes[1].interval, Micros(100'000));
     EXPECT_EQ(s.probes[1].port, 7001);
   }
+  // survival runs every probe the scenario language knows, once each.
+  EXPECT_EQ(ss::load_scenario("survival").probes.size(), ss::known_probes().size());
+  EXPECT_EQ(ss::load_scenario("survival").disconnect, DisconnectMode::clean);
   EXPECT_EQ(ss::load_scenario("disconnect").disconnect, DisconnectMode::clean);
   EXPECT_EQ(ss::load_scenario("crash").disconnect, DisconnectMode::crash);
 }
