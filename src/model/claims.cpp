@@ -173,10 +173,16 @@ ClaimResult inflight(const ClaimRuns& runs) {
       "{}; {} segments unacknowledged at the end; tcp_retries2={} predicts ETIMEDOUT after at "
       "least {:.1f} s",
       fate_text(*p), json_int(p->extra, "tcp_unacked"), retries2, retries2_timeout_s(retries2));
+  if (!p->extra.contains("wire_after_t0"))
+    return not_measured(c, "the in-flight probe's packets were not captured");
   const bool silent = json_int(p->extra["wire_after_t0"], "segments_out") == 0 && !p->survived;
   if (const ProbeFate* u = probe(runs, "user-timeout", "tcp-inflight")) {
     c.measured += fmt::format("; with TCP_USER_TIMEOUT set: {}", fate_text(*u));
     c.verdict = silent && u->error ? "confirmed" : silent ? "depends" : "contradicted";
+    if (c.verdict == "depends")
+      c.condition =
+          "retransmissions are silently dropped, but even with TCP_USER_TIMEOUT no error came "
+          "within the window";
     if (c.verdict == "confirmed")
       c.condition = fmt::format(
           "death comes from tcp_retries2 (>= {:.0f} s) or TCP_USER_TIMEOUT ({} after {:.0f} ms)",
@@ -260,14 +266,22 @@ ClaimResult dns_leak(const ClaimRuns& runs) {
   }
   if (to.empty()) return not_measured(c, "no clean or crash run");
   c.measured = measured;
-  const bool all_leak = std::all_of(runs.begin(), runs.end(), [&](auto& kv) {
-    return !to.count(kv.first) || !to[kv.first].empty();
-  });
-  c.verdict = all_leak ? "confirmed" : "depends";
-  if (to.size() > 1 && to["clean"] != to["crash"])
-    c.condition =
-        fmt::format("where they go depends on who restores the resolver: clean to {}, crash to {}",
-                    to["clean"], to["crash"]);
+  const auto leaking =
+      std::count_if(to.begin(), to.end(), [](auto& kv) { return !kv.second.empty(); });
+  auto where = [](const std::string& list) { return list.empty() ? std::string("nowhere") : list; };
+  if (leaking == 0) {
+    c.verdict = "contradicted";
+  } else if (leaking == static_cast<long>(to.size())) {
+    c.verdict = "confirmed";
+    if (to.size() > 1 && to["clean"] != to["crash"])
+      c.condition = fmt::format(
+          "where they go depends on who restores the resolver: clean to {}, crash to {}",
+          to["clean"], to["crash"]);
+  } else {
+    c.verdict = "depends";
+    c.condition = fmt::format("plaintext queries went: clean to {}; crash to {}",
+                              where(to["clean"]), where(to["crash"]));
+  }
   return c;
 }
 

@@ -129,7 +129,10 @@ ProbeFate ip_seen_fate(const AgentLines& client, const AgentLines& server, int64
   auto st =
       scan_requests(f, client, "response", t0_ns, end_ns, [&](const nlohmann::json& l, bool after) {
         if (l.value("kind", "") != "response") return;
-        std::string seen = l.value("seen_as", "");
+        std::string seen = l.contains("seen_as") && l["seen_as"].is_string()
+                               ? l["seen_as"].get<std::string>()
+                               : "";
+        if (seen.empty()) return;                // a response that was not an ip-seen answer
         seen = seen.substr(0, seen.rfind(':'));  // the address, not the port
         (after ? seen_after : seen_before).insert(seen);
       });
@@ -231,14 +234,23 @@ ProbeFate dns_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns) {
 
 AgentLines notable_lines(const AgentLines& lines, int64_t t0_ns, int64_t end_ns) {
   static const std::set<std::string> repeating = {"echo", "recv", "request", "response", "output"};
+  // First pass: for each repeating kind, the last line before t=0 and the first after it.
+  std::map<std::string, size_t> last_before, first_after;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string kind = lines[i].value("kind", "");
+    const int64_t t = lines[i].value("t_ns", int64_t{0});
+    if (!repeating.count(kind) || t > end_ns) continue;
+    if (t < t0_ns)
+      last_before[kind] = i;
+    else
+      first_after.emplace(kind, i);
+  }
   AgentLines out;
-  std::map<std::string, size_t> last_before;  // kind -> index in `out`
-  std::set<std::string> first_after_seen;
   std::string last_lookup;
-  for (const auto& l : lines) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto& l = lines[i];
     const std::string kind = l.value("kind", "");
-    const int64_t t = l.value("t_ns", int64_t{0});
-    if (t > end_ns || kind == "summary") continue;
+    if (l.value("t_ns", int64_t{0}) > end_ns || kind == "summary") continue;
     if (kind == "lookup") {
       std::string state = l.value("ok", false) ? "ok|" : "failed|";
       state +=
@@ -246,16 +258,11 @@ AgentLines notable_lines(const AgentLines& lines, int64_t t0_ns, int64_t end_ns)
       if (state == last_lookup) continue;
       last_lookup = state;
     } else if (repeating.count(kind)) {
-      if (t < t0_ns) {
-        auto it = last_before.find(kind);
-        if (it != last_before.end()) {
-          out[it->second] = l;  // keep only the latest before t=0
-          continue;
-        }
-        last_before[kind] = out.size();
-      } else if (!first_after_seen.insert(kind).second) {
-        continue;
-      }
+      auto before = last_before.find(kind);
+      auto after = first_after.find(kind);
+      const bool chosen = (before != last_before.end() && before->second == i) ||
+                          (after != first_after.end() && after->second == i);
+      if (!chosen) continue;
     }
     out.push_back(l);
   }

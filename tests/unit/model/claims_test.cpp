@@ -679,3 +679,28 @@ TEST(RenderClaims, OneBlockPerClaimWithItsCondition) {
             "[confirmed] a\n  claim:    claim a\n  measured: seen a\n"
             "[depends] b\n  claim:    claim b\n  measured: seen b\n  when:     when b\n");
 }
+
+// ---- candidates: expected behaviour the code may not have -------------------------------------
+
+TEST(ClaimDnsLeak, NoLeakInAnyModeIsContradicted) {
+  ClaimRuns runs{{"clean", run("clean")}, {"crash", run("crash")}};
+  runs["clean"].events = {dns_query(-5000, "192.168.1.1"), dns_query(5000, "10.8.0.1", "in")};
+  auto c = claim(runs, "dns-leak");
+  EXPECT_EQ(c.verdict, "contradicted") << c.measured << " / " << c.condition;
+}
+
+TEST(ClaimInflight, DependsOnlyWithItsCondition) {
+  auto runs = inflight_run(0);
+  runs["user-timeout"] = run_with("clean", {fate("tcp-inflight", false, std::nullopt, std::nullopt,
+                                                 {{"wire_after_t0", wire(0)}})});
+  auto c = claim(runs, "inflight-dies");
+  EXPECT_EQ(c.verdict, "depends");
+  EXPECT_THAT(c.condition, Not(IsEmpty())) << c.measured;
+}
+
+TEST(ClaimInflight, WithoutAWireViewSilenceIsNotMeasured) {
+  // A run without a capture has no wire_after_t0: nothing says whether segments left en0, so
+  // "no segment left en0" cannot confirm the claim (and the key must not be indexed).
+  auto c = claim(idle_run(fate("tcp-inflight", false)), "inflight-dies");
+  EXPECT_NE(c.verdict, "confirmed") << c.measured;
+}

@@ -274,3 +274,16 @@ TEST(DohFate, ErrorsBeforeT0AndLookupsAfterTheWindowDoNotCount) {
   EXPECT_EQ(f.extra["failed_after"], 0);
   EXPECT_FALSE(f.extra.contains("recovered_ms"));
 }
+
+// ---- candidates: expected behaviour the code may not have -------------------------------------
+
+// The agent writes "seen_as": null when a body is not an ip-seen answer (docs/app-probes.md).
+TEST(IpSeenFate, AResponseWithoutAnAddressIsNoAddress) {
+  json odd = response(200, "");
+  odd["seen_as"] = nullptr;
+  AgentLines client = {ready(-900), response(-300, "198.51.100.1:40112"), odd,
+                       response(400, "198.51.100.1:40112")};
+  auto f = ip_seen_fate(client, {}, kT0, kEnd);
+  EXPECT_EQ(f.extra["server_saw_after"], json({"198.51.100.1"}));
+  EXPECT_EQ(f.extra["address_changed"], false);
+}

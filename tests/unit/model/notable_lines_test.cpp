@@ -168,3 +168,12 @@ TEST(NotableLines, SameLinesSameResult) {
                       line(20, "error", {{"error", "ECONNRESET"}}), line(30, "echo")};
   EXPECT_EQ(notable_lines(lines, kT0, kEnd), notable_lines(lines, kT0, kEnd));
 }
+
+// ---- candidates: expected behaviour the code may not have -------------------------------------
+
+TEST(NotableLines, OrderIsKeptWhenOtherLinesComeBetweenRepeats) {
+  // An echo, an accept, another echo, all before t=0: the kept echo is the later one, and it
+  // came after the accept.
+  AgentLines lines = {line(-300, "echo"), line(-200, "accept"), line(-100, "echo")};
+  EXPECT_THAT(kept(lines), ElementsAre("accept@-200", "echo@-100"));
+}
