@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 # The sanitizer build needs only the unit tests.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSPLITSECOND_SANITIZE=ON -DSPLITSECOND_BENCH=OFF >/dev/null

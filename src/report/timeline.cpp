@@ -29,10 +29,13 @@ const nlohmann::json& field(const nlohmann::json& j, const char* key) {
 }
 
 std::string tcp_flags(int f) {
+  static const char* const names[] = {"FIN", "SYN", "RST", "PSH", "ACK"};
   std::string s;
-  const char* names[] = {"FIN", "SYN", "RST", "PSH", "ACK"};
-  for (int i = 0; i < 5; ++i)
-    if (f & (1 << i)) s += (s.empty() ? "" : " ") + std::string(names[i]);
+  for (int i = 0; i < 5; ++i) {
+    if (!(f & (1 << i))) continue;
+    if (!s.empty()) s += ' ';
+    s += names[i];
+  }
   return s;
 }
 
