@@ -1,21 +1,12 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "model/duration.hpp"
 #include "model/errors.hpp"
 #include "probes/tcp_probe.hpp"
 
 namespace ss::cli {
-namespace {
-
-Micros duration_option(const std::string& text, const char* option) {
-  auto d = parse_duration(text);
-  if (!d || d->count() == 0)
-    throw UsageError(fmt::format("{}: '{}' is not a duration such as 100ms or 3s", option, text));
-  return *d;
-}
-
-}  // namespace
 
 void add_tcp_agents(CLI::App& agent) {
   struct Opts {
