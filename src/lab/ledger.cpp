@@ -183,7 +183,8 @@ std::vector<std::string> Ledger::teardown() {
   // command, a daemon's fork) is ours too: found by namespace, ended by pid.
   std::set<ino_t> inodes;
   for (const auto& e : entries_)
-    if (e.kind == Entry::Kind::netns) inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + e.name));
+    if (e.kind == Entry::Kind::netns)
+      inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + e.name));
   inodes.erase(0);
   for (pid_t pid : processes_in(inodes)) {
     ::kill(pid, SIGKILL);

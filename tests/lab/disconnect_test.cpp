@@ -5,7 +5,6 @@ using namespace labtest;
 
 namespace {
 
-
 TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
   require_root();
   auto rec = run_json("disconnect");

@@ -5,7 +5,6 @@ using namespace labtest;
 
 namespace {
 
-
 // One survival run (each lab run takes seconds), every probe's observed fate checked.
 TEST(Survival, EveryProbeOnThisKernel) {
   require_root();
