@@ -36,4 +36,12 @@ std::string remote_text(const tcp::socket& s) {
   return ec ? std::string{} : text(ep);
 }
 
+bool listen_on(tcp::acceptor& acceptor, const tcp::endpoint& at, boost::system::error_code& ec) {
+  acceptor.open(at.protocol(), ec);
+  if (!ec) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(at, ec);
+  if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+  return !ec;
+}
+
 }  // namespace ss::probes::app

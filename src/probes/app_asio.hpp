@@ -19,5 +19,7 @@ std::string label(const boost::system::error_code& ec);
 // The local address of a socket, or "" if it has none.
 std::string local_text(const tcp::socket& s);
 std::string remote_text(const tcp::socket& s);
+// Opens, binds (with SO_REUSEADDR) and listens; false with `ec` set on the first failure.
+bool listen_on(tcp::acceptor& acceptor, const tcp::endpoint& at, boost::system::error_code& ec);
 
 }  // namespace ss::probes::app

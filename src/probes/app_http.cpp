@@ -178,11 +178,7 @@ class IpSeenServer {
   explicit IpSeenServer(net::io_context& io) : io_(io) {}
 
   bool listen(const tcp::endpoint& at, beast::error_code& ec) {
-    acceptor_.open(at.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(at, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    return !ec;
+    return app::listen_on(acceptor_, at, ec);
   }
 
   awaitable<void> accept_loop() {

@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "probes/echo_lines.hpp"
 #include "probes/emit.hpp"
 #include "probes/mptcp_subflows.hpp"
 #include "sys/event_loop.hpp"
@@ -113,10 +114,9 @@ class MptcpClient {
   }
 
   void send_line() {
-    std::string line = fmt::format("{}\n", ++seq_);
+    const std::string line = lines_.next(sys::mono_ns());
     ssize_t n = ::send(sock_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN) return fail("send");
-    if (n >= 0) sent_at_[seq_] = sys::mono_ns();
   }
 
   void receive() {
@@ -131,15 +131,9 @@ class MptcpClient {
       fate_ = "closed";
       return;
     }
-    inbox_.append(buf, static_cast<size_t>(n));
-    for (auto nl = inbox_.find('\n'); nl != std::string::npos; nl = inbox_.find('\n')) {
-      uint64_t s = std::strtoull(inbox_.substr(0, nl).c_str(), nullptr, 10);
-      inbox_.erase(0, nl + 1);
-      auto it = sent_at_.find(s);
-      int64_t rtt = it == sent_at_.end() ? -1 : (sys::mono_ns() - it->second) / 1000;
-      if (it != sent_at_.end()) sent_at_.erase(sent_at_.begin(), std::next(it));
+    for (const auto& echo : lines_.receive({buf, static_cast<size_t>(n)}, sys::mono_ns())) {
       ++echoed_;
-      emit(agent_, "echo", {{"seq", s}, {"rtt_us", rtt}});
+      emit(agent_, "echo", {{"seq", echo.seq}, {"rtt_us", echo.rtt_us}});
     }
   }
 
@@ -151,7 +145,7 @@ class MptcpClient {
 
   void summary() {
     emit(agent_, "summary",
-         {{"sent", seq_},
+         {{"sent", lines_.sent()},
           {"echoed", echoed_},
           {"fate", fate_},
           {"subflows", watch_.last().count},
@@ -163,9 +157,8 @@ class MptcpClient {
   sys::Fd sock_;
   SubflowWatch watch_;
   int64_t end_ = 0, next_tick_ = 0;
-  std::map<uint64_t, int64_t> sent_at_;
-  uint64_t seq_ = 0, echoed_ = 0;
-  std::string inbox_;
+  EchoLines lines_;
+  uint64_t echoed_ = 0;
   std::string fate_ = "running";
 };
 

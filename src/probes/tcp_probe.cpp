@@ -13,6 +13,7 @@
 #include <map>
 
 #include "model/errors.hpp"
+#include "probes/echo_lines.hpp"
 #include "probes/emit.hpp"
 #include "sys/event_loop.hpp"
 #include "sys/fd.hpp"
@@ -22,10 +23,6 @@ namespace ss::probes {
 namespace {
 
 constexpr int kSetupFailed = 4;
-
-int64_t us_between(int64_t a_ns, int64_t b_ns) {
-  return (b_ns - a_ns) / 1000;
-}
 
 std::string local_of(int fd) {
   sockaddr_storage ss{};
@@ -161,10 +158,9 @@ class TcpClient {
   }
 
   void send_line(int64_t now) {
-    std::string line = fmt::format("{}\n", ++seq_);
+    const std::string line = lines_.next(now);
     ssize_t n = ::send(sock_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN) return fail("send");
-    sent_at_[seq_] = now;
     next_send_ += o_.interval.count() * 1000;
   }
 
@@ -204,15 +200,9 @@ class TcpClient {
       }
       return;
     }
-    inbox_.append(buf, static_cast<size_t>(n));
-    for (auto nl = inbox_.find('\n'); nl != std::string::npos; nl = inbox_.find('\n')) {
-      uint64_t s = std::strtoull(inbox_.substr(0, nl).c_str(), nullptr, 10);
-      inbox_.erase(0, nl + 1);
-      auto it = sent_at_.find(s);
-      int64_t rtt = it == sent_at_.end() ? -1 : us_between(it->second, sys::mono_ns());
-      if (it != sent_at_.end()) sent_at_.erase(sent_at_.begin(), std::next(it));
+    for (const auto& echo : lines_.receive({buf, static_cast<size_t>(n)}, sys::mono_ns())) {
       ++echoed_;
-      emit(agent_, "echo", {{"seq", s}, {"rtt_us", rtt}});
+      emit(agent_, "echo", {{"seq", echo.seq}, {"rtt_us", echo.rtt_us}});
     }
   }
 
@@ -229,7 +219,7 @@ class TcpClient {
     len = sizeof soft;
     ::getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &soft, &len);
     emit(agent_, "summary",
-         {{"sent", seq_},
+         {{"sent", lines_.sent()},
           {"echoed", echoed_},
           {"bytes_sent", bytes_sent_},
           {"fate", fate_},
@@ -245,9 +235,8 @@ class TcpClient {
   const TcpClientOptions& o_;
   sys::Fd sock_;
   int64_t end_ = 0, next_send_ = 0, last_bulk_echo_ = 0;
-  std::map<uint64_t, int64_t> sent_at_;
-  uint64_t seq_ = 0, echoed_ = 0, bytes_sent_ = 0, bytes_echoed_ = 0;
-  std::string inbox_;
+  EchoLines lines_;
+  uint64_t echoed_ = 0, bytes_sent_ = 0, bytes_echoed_ = 0;
   std::string fate_ = "running";
   bool announced_ = false;
 };
