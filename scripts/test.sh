@@ -17,8 +17,25 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSPLITSECOND_SANITIZE=ON -DSP
 unit_targets=$(cmake --build build-asan --target help | awk '/^\.\.\. unit_/ {print $2}')
 cmake --build build-asan -j"$jobs" --target $unit_targets
 
+# ctest, failing on any test that was skipped or did not run: a missing tool or privilege is
+# an install bug, never a pass.
+run_ctest() {
+  local log
+  log=$(mktemp)
+  set +e
+  ctest --no-tests=error "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  if grep -qE 'The following tests did not run|\*\*\*Skipped|Not Run' "$log"; then
+    echo "scripts/test.sh: some tests were skipped or did not run (see above): failing" >&2
+    rc=1
+  fi
+  rm -f "$log"
+  return "$rc"
+}
+
 echo "== unit tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+  run_ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
 echo "== unit and lab tests"
-ctest --test-dir build --output-on-failure --timeout 300
+run_ctest --test-dir build --output-on-failure --timeout 300

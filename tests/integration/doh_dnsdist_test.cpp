@@ -27,7 +27,7 @@ class DohThroughDnsdist : public ::testing::Test {
   void SetUp() override {
     for (const char* program : {"dnsdist", "dnsmasq"})
       if (sys::find_program(program).empty())
-        GTEST_SKIP() << program << " is not installed: DoH test skipped";
+        FAIL() << program << " is not installed: scripts/deps.sh must install it";
     char dir_template[] = "/tmp/splitsecond-doh-XXXXXX";
     ASSERT_NE(::mkdtemp(dir_template), nullptr);
     dir_ = dir_template;

@@ -185,7 +185,7 @@ class MoshLoopback : public ::testing::Test {
  protected:
   void SetUp() override {
     if (sys::find_program("mosh-server").empty() || sys::find_program("mosh-client").empty())
-      GTEST_SKIP() << "mosh is not installed";
+      FAIL() << "mosh is not installed: scripts/deps.sh must install it";
     err_ = std::filesystem::temp_directory_path() /
            ("watch-mosh-" + std::to_string(::getpid()) + ".err");
     sys::SpawnSpec spec;

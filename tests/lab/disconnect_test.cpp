@@ -6,7 +6,7 @@ using namespace labtest;
 namespace {
 
 TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
-  require_root();
+  REQUIRE_ROOT();
   auto rec = run_json("disconnect");
   ASSERT_FALSE(rec.is_discarded());
   EXPECT_EQ(rec["schema"], "splitsecond.run/1");
@@ -39,7 +39,7 @@ TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
 }
 
 TEST(Disconnect, CrashKillsTheTunnelWithoutTidying) {
-  require_root();
+  REQUIRE_ROOT();
   auto rec = run_json("crash");
   ASSERT_FALSE(rec.is_discarded());
   EXPECT_EQ(rec["disconnect"], "crash");
@@ -53,8 +53,9 @@ TEST(Disconnect, CrashKillsTheTunnelWithoutTidying) {
 }
 
 TEST(Disconnect, PcapIsReadableByTshark) {
-  require_root();
-  if (sh("command -v tshark").status != 0) GTEST_SKIP() << "tshark is not installed";
+  REQUIRE_ROOT();
+  if (sh("command -v tshark").status != 0)
+    FAIL() << "tshark is not installed: scripts/deps.sh must install it";
   const std::string pcap = temp_path("capture.pcap");
   Result r = sh(bin() + " run disconnect --window 500ms --pcap " + pcap);
   ASSERT_EQ(r.status, 0) << r.err;

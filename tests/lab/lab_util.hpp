@@ -67,10 +67,11 @@ inline std::string lab_processes() {
       .out;
 }
 
-inline void require_root() {
-  if (::geteuid() != 0)
-    GTEST_SKIP() << "LAB TESTS SKIPPED: they build network namespaces and need root";
-}
+// A macro, not a function: FAIL() must return from the test body itself. A lab test that
+// cannot run is a failure, never a skip (CI treats a skipped test as a failed one).
+#define REQUIRE_ROOT()  \
+  if (::geteuid() != 0) \
+  FAIL() << "lab tests build network namespaces and need root: run them as root"
 
 inline nlohmann::json run_json(const std::string& args, Result* result = nullptr) {
   const std::string json = temp_path("record.json");

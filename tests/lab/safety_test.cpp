@@ -10,7 +10,7 @@ using namespace labtest;
 namespace {
 
 TEST(Safety, RootNamespaceAndFilesAreUntouchedAndNothingIsLeft) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string before = host_state();
   const std::string procs_before = lab_processes();
   const std::string resolv_before = slurp("/etc/resolv.conf");
@@ -22,7 +22,7 @@ TEST(Safety, RootNamespaceAndFilesAreUntouchedAndNothingIsLeft) {
 }
 
 TEST(Safety, BadScenarioExits2AndCreatesNothing) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string file = temp_path("bad.toml");
   std::ofstream(file) << "name = \"bad\"\n[disconnect]\nmode = \"clean\"\nwindwo = \"3s\"\n";
   const std::string before = host_state();
@@ -35,7 +35,7 @@ TEST(Safety, BadScenarioExits2AndCreatesNothing) {
 }
 
 TEST(Safety, UnprivilegedUserExits3AndCreatesNothing) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string before = host_state();
   Result r =
       sh("setpriv --reuid=nobody --regid=nogroup --clear-groups " + bin() + " run disconnect");
@@ -45,7 +45,7 @@ TEST(Safety, UnprivilegedUserExits3AndCreatesNothing) {
 }
 
 TEST(Safety, TwoRunsAtOnceBothSucceed) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string before = host_state();
   const std::string a = temp_path("a.json"), b = temp_path("b.json");
   Result ra, rb;
@@ -66,7 +66,7 @@ TEST(Safety, TwoRunsAtOnceBothSucceed) {
 }
 
 TEST(Safety, SigintTearsEverythingDown) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string before = host_state();
   // Interrupt in the middle of the observation window.
   Result r =
@@ -76,7 +76,7 @@ TEST(Safety, SigintTearsEverythingDown) {
 }
 
 TEST(Safety, CleanupRemovesWhatAKilledRunLeft) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string before = host_state();
   Result r = sh(
       bin() +

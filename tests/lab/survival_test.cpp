@@ -7,7 +7,7 @@ namespace {
 
 // One survival run (each lab run takes seconds), every probe's observed fate checked.
 TEST(Survival, EveryProbeOnThisKernel) {
-  require_root();
+  REQUIRE_ROOT();
   Result result;
   const nlohmann::json rec = run_json("survival", &result);
   ASSERT_FALSE(rec.is_discarded()) << result.err;
@@ -50,7 +50,7 @@ TEST(Survival, EveryProbeOnThisKernel) {
 }
 
 TEST(Probes, UnknownProbeExits2AndCreatesNothing) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string file = temp_path("unknown-probe.toml");
   std::ofstream(file) << "name = \"x\"\n[probes.udp-flood]\n";
   const std::string before = host_state();
@@ -62,7 +62,7 @@ TEST(Probes, UnknownProbeExits2AndCreatesNothing) {
 }
 
 TEST(Probes, OptionOutOfRangeExits2) {
-  require_root();
+  REQUIRE_ROOT();
   const std::string file = temp_path("range.toml");
   std::ofstream(file) << "name = \"x\"\n[probes.tcp]\ninterval = \"5ms\"\n";
   Result r = sh(bin() + " run " + file);
@@ -72,7 +72,7 @@ TEST(Probes, OptionOutOfRangeExits2) {
 }
 
 TEST(Claims, VerdictsAreStableAcrossRuns) {
-  require_root();
+  REQUIRE_ROOT();
   auto verdicts = [] {
     const std::string json = temp_path("claims.json");
     Result r = sh(bin() + " claims --json " + json, 300);
