@@ -13,6 +13,8 @@ packages=(
   # the real programs the lab runs
   iproute2 nftables wireguard-go wireguard-tools openvpn dnsmasq-base dnsdist
   openssh-server openssh-client mosh curl locales tshark
+  # test tools
+  python3 python3-jsonschema
 )
 missing=()
 for p in "${packages[@]}"; do

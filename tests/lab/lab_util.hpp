@@ -73,11 +73,19 @@ inline std::string lab_processes() {
   if (::geteuid() != 0) \
   FAIL() << "lab tests build network namespaces and need root: run them as root"
 
+// Validates a JSON file the binary wrote against docs/schema/ (scripts/validate-json.py);
+// the problems found, or "" when it is valid.
+inline std::string schema_problems(const std::string& path) {
+  Result v = sh("python3 " SS_SOURCE_DIR "/scripts/validate-json.py " + path);
+  return v.status == 0 ? "" : v.out + v.err;
+}
+
 inline nlohmann::json run_json(const std::string& args, Result* result = nullptr) {
   const std::string json = temp_path("record.json");
   Result r = sh(bin() + " run " + args + " --json " + json);
   if (result) *result = r;
   EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(schema_problems(json), "") << "the record of 'run " << args << "' breaks the schema";
   auto j = nlohmann::json::parse(slurp(json), nullptr, false);
   std::remove(json.c_str());
   return j;

@@ -56,6 +56,7 @@ TEST(Safety, TwoRunsAtOnceBothSucceed) {
   EXPECT_EQ(ra.status, 0) << ra.err;
   EXPECT_EQ(rb.status, 0) << rb.err;
   for (const auto& path : {a, b}) {
+    EXPECT_EQ(schema_problems(path), "") << path;
     auto rec = nlohmann::json::parse(slurp(path), nullptr, false);
     std::remove(path.c_str());
     ASSERT_FALSE(rec.is_discarded()) << path;
