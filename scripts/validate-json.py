@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Validates splitsecond JSON documents against the JSON Schemas in docs/schema/.
 
 Usage: validate-json.py FILE...   (the schema is chosen by each file's "schema" key)

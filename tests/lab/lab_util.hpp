@@ -76,7 +76,7 @@ inline std::string lab_processes() {
 // Validates a JSON file the binary wrote against docs/schema/ (scripts/validate-json.py);
 // the problems found, or "" when it is valid.
 inline std::string schema_problems(const std::string& path) {
-  Result v = sh("python3 " SS_SOURCE_DIR "/scripts/validate-json.py " + path);
+  Result v = sh("/usr/bin/python3 " SS_SOURCE_DIR "/scripts/validate-json.py " + path);
   return v.status == 0 ? "" : v.out + v.err;
 }
 
