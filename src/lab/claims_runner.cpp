@@ -32,6 +32,11 @@ std::map<std::string, Scenario> claim_variants() {
   Scenario nm = variant("no-migration", DisconnectMode::clean, {"quic"});
   nm.probes[0].server_migration = false;
   v["no-migration"] = nm;
+  // The other side of mptcp-survives: no subflow endpoint on the physical link, so the
+  // connection has no path but the tunnel when the disconnect comes.
+  Scenario np = variant("no-physical-subflow", DisconnectMode::clean, {"mptcp"});
+  np.probes[0].subflow_on_physical = false;
+  v["no-physical-subflow"] = np;
   return v;
 }
 

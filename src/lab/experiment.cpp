@@ -8,14 +8,17 @@
 
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "lab/probe.hpp"
 #include "lab/vpn.hpp"
 #include "model/errors.hpp"
 #include "model/fate.hpp"
 #include "model/packet.hpp"
+#include "model/resolv.hpp"
 #include "observe/capture.hpp"
 #include "observe/resolv_watch.hpp"
 #include "observe/rtnl.hpp"
@@ -25,6 +28,14 @@
 
 namespace ss::lab {
 namespace {
+
+std::vector<std::string> read_nameservers(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw sys::SysError("open", path, errno);
+  std::stringstream text;
+  text << f.rdbuf();
+  return parse_nameservers(text.str());
+}
 
 double ms(int64_t a_ns, int64_t b_ns) {
   return static_cast<double>(b_ns - a_ns) / 1e6;
@@ -152,6 +163,9 @@ class Experiment final : public ProbeEnv {
       signals_.check();
 
       phase("connecting the VPN");
+      // What "restored" means: the client's resolvers before the VPN touched them.
+      r.resolver_before_vpn = read_nameservers("/etc/netns/" + lab.names().client + "/resolv.conf");
+      r.home_resolver = ip_of(s_.topology.home_lan_ip4);
       t = sys::mono_ns();
       auto vpn = make_wireguard(lab, s_);
       vpn->connect();

@@ -67,7 +67,8 @@ class MptcpProbe final : public Probe {
                         {"add_addr_accepted", kLimits.add_addr_accepted}};
   }
 
-  // Subflow endpoints on en0 and on the tunnel, and the policy route for en0's address.
+  // Subflow endpoints on en0 (unless the scenario says not) and on the tunnel, and the policy
+  // route for en0's address.
   void configure_client(ProbeEnv& env) {
     auto& lab = env.lab();
     const auto& topo = env.scenario().topology;
@@ -76,13 +77,17 @@ class MptcpProbe final : public Probe {
     auto& nl = lab.netlink(ns);
     sys::MptcpPm pm(lab.netns_fd(ns));
     const std::string physical_ip = ip_of(topo.client_ip4);
-    add_endpoint(pm, physical_ip, topo.client_if, nl.ifindex(topo.client_if));
+    setup_["subflow_on_physical"] = spec_.subflow_on_physical;
+    setup_["endpoints"] = nlohmann::json::array();
+    if (spec_.subflow_on_physical)
+      add_endpoint(pm, physical_ip, topo.client_if, nl.ifindex(topo.client_if));
     try {
       add_endpoint(pm, ip_of(vpn.client_tunnel_ip), vpn.client_if, nl.ifindex(vpn.client_if));
     } catch (const sys::SysError& e) {
       if (e.error() != ENODEV) throw;
       setup_["notes"].push_back(fmt::format("no {} at set-up: no tunnel endpoint", vpn.client_if));
     }
+    if (!spec_.subflow_on_physical) return;
     const std::string gateway = ip_of(topo.home_lan_ip4);
     nl.add_route_in_table(sys::Prefix::parse("0.0.0.0/0"), gateway, topo.client_if, kPhysicalTable);
     nl.add_rule(sys::Prefix::host(physical_ip), kPhysicalTable, kRulePriority);

@@ -99,8 +99,11 @@ class WireGuardVpn final : public VpnDriver {
   }
 
   VpnInfo info() const override {
-    return {v_.kind, v_.implementation, v_.client_if, ip_of(v_.client_tunnel_ip),
-            fmt::format("{}:{}", ip_of(s_.topology.vpn_ip4), v_.port)};
+    VpnInfo i{v_.kind, v_.implementation, v_.client_if, ip_of(v_.client_tunnel_ip),
+              fmt::format("{}:{}", ip_of(s_.topology.vpn_ip4), v_.port)};
+    i.client = "reference";  // this file's own client steps, not wg-quick or any real client
+    i.resolver = v_.dns;
+    return i;
   }
 
  private:

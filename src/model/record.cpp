@@ -61,6 +61,10 @@ static nlohmann::json record_json(const RunRecord& r);
 nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j = record_json(r);
   if (!r.kernel.empty()) j["kernel"] = r.kernel;  // the TCP sysctls, when they were read
+  if (r.resolver_before_vpn) j["resolver_before_vpn"] = *r.resolver_before_vpn;
+  if (!r.home_resolver.empty()) j["home_resolver"] = r.home_resolver;
+  if (!r.vpn.client.empty()) j["vpn"]["client"] = r.vpn.client;
+  if (!r.vpn.resolver.empty()) j["vpn"]["resolver"] = r.vpn.resolver;
   return j;
 }
 
@@ -119,6 +123,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
   const auto& v = j.at("vpn");
   r.vpn = {v.at("kind"), v.at("implementation"), v.at("interface"), v.at("tunnel_ip"),
            v.at("endpoint")};
+  r.vpn.client = v.value("client", "");
+  r.vpn.resolver = v.value("resolver", "");
   for (const auto& e : j.at("events")) {
     Event ev;
     ev.t_us = integer(e, "t_us");
@@ -147,6 +153,9 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.netlink_events_lost = j.contains("netlink_events_lost") ? integer(j, "netlink_events_lost") : 0;
   r.notes = j.value("notes", std::vector<std::string>{});
   if (j.contains("kernel") && j["kernel"].is_object()) r.kernel = j["kernel"];
+  if (j.contains("resolver_before_vpn"))
+    r.resolver_before_vpn = j["resolver_before_vpn"].get<std::vector<std::string>>();
+  r.home_resolver = j.value("home_resolver", "");
   return r;
 }
 

@@ -42,6 +42,10 @@ struct Timings {
 
 struct VpnInfo {
   std::string kind, implementation, interface, tunnel_ip, endpoint;
+  // The client that set the VPN up and tore it down ("reference": the built-in one); "" when
+  // the record does not say (older records).
+  std::string client = "";
+  std::string resolver = "";  // the VPN's resolver address, as the client configured it
 };
 
 struct RunRecord {
@@ -54,6 +58,9 @@ struct RunRecord {
   Leaks leaks;
   Timings timings;
   nlohmann::json kernel = nlohmann::json::object();  // the client namespace's TCP sysctls, as read
+  // The client's nameservers read before the VPN came up; unset in records that lack it.
+  std::optional<std::vector<std::string>> resolver_before_vpn;
+  std::string home_resolver;  // the home router's (ISP-side) resolver address; "" if unrecorded
   int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
   std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
 };

@@ -211,6 +211,7 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
       pr.duration("user_timeout", p.user_timeout, Micros(0), Micros(600'000'000));
     if (name == "quic") pr.boolean("server_migration", p.server_migration);
     if (name == "websocket") pr.boolean("reconnect", p.reconnect);
+    if (name == "mptcp") pr.boolean("subflow_on_physical", p.subflow_on_physical);
     pr.reject_unknown();
     s.probes.push_back(p);
   }

@@ -61,6 +61,8 @@ struct ProbeSpec {
   Micros user_timeout{0};        // TCP probes: TCP_USER_TIMEOUT (0: the kernel default)
   bool server_migration = true;  // quic: the server allows the client's address to change
   bool reconnect = false;        // websocket: reconnect with backoff after a failure
+  // mptcp: the client has a subflow endpoint on the physical link (false: only the tunnel's)
+  bool subflow_on_physical = true;
 };
 
 // The probes a scenario may name, with their defaults.
