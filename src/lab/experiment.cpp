@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -115,7 +116,11 @@ struct RunningProbe {
 class Experiment final : public ProbeEnv {
  public:
   Experiment(const Scenario& s, const RunOptions& o)
-      : s_(s), o_(o), window_(o.window.value_or(s.window)) {
+      : s_(s),
+        o_(o),
+        window_(o.window.value_or(s.window)),
+        own_addresses_{ip_of(s.topology.client_ip4), ip_of(s.topology.client_ip6),
+                       ip_of(s.vpn.client_tunnel_ip)} {
     for (const auto& spec : s.probes) {
       RunningProbe rp;
       rp.probe = make_probe(spec);
@@ -282,7 +287,19 @@ class Experiment final : public ProbeEnv {
     for (auto& rp : probes_)
       if (rp.client && rp.probe->signal_at_t0()) rp.client->child->signal(SIGUSR1);
     end_ = t0_ + window_.count() * 1000;
-    loop.run_until(end_);
+    // The late senders (tcp-idle, tcp-inflight) get SIGUSR2 at their time in the window.
+    std::vector<std::pair<int64_t, AgentStream*>> late;
+    for (auto& rp : probes_)
+      if (auto at = rp.probe->late_send_after(window_); rp.client && at)
+        late.emplace_back(t0_ + at->count() * 1000, rp.client);
+    std::sort(late.begin(), late.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [at, client] : late) {
+      loop.run_until(at);
+      if (interrupted) break;
+      client->child->signal(SIGUSR2);
+    }
+    if (!interrupted) loop.run_until(end_);
     // Last reads: what was queued at the end of the window.
     monitor.drain(sys::mono_ns(), raw_);
     resolv.drain(sys::mono_ns(), raw_);
@@ -312,9 +329,7 @@ class Experiment final : public ProbeEnv {
   Packet classify_frame(int64_t t, std::span<const uint8_t> frame) {
     Packet p{t, decode_ethernet(frame), PacketClass::link_control, false};
     const auto& topo = s_.topology;
-    static const std::set<std::string> mine = {ip_of(topo.client_ip4), ip_of(topo.client_ip6),
-                                               ip_of(s_.vpn.client_tunnel_ip)};
-    p.outgoing = mine.count(p.info.src) > 0 || p.info.src.rfind("fe80", 0) == 0;
+    p.outgoing = own_addresses_.count(p.info.src) > 0 || p.info.src.rfind("fe80", 0) == 0;
     p.cls = classify(p.info, {ip_of(topo.vpn_ip4), static_cast<uint16_t>(s_.vpn.port)});
     return p;
   }
@@ -351,7 +366,11 @@ class Experiment final : public ProbeEnv {
     trigger.t_us = 0;
     trigger.layer = Layer::link;
     trigger.kind = "trigger";
-    trigger.detail = {{"mode", r.disconnect}, {"took_us", (trigger_done_ - t0_) / 1000}};
+    const char* completed_by = trigger_completion();
+    trigger.detail = {{"mode", r.disconnect},
+                      {"took_us", (trigger_done_ - t0_) / 1000},
+                      {"completed_us", (trigger_end_ - t0_) / 1000},
+                      {"completed_by", completed_by}};
     r.events.push_back(trigger);
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
@@ -375,27 +394,26 @@ class Experiment final : public ProbeEnv {
     }
     AgentLines server;
     for (const auto* a : rp.servers) server.insert(server.end(), a->lines.begin(), a->lines.end());
-    ProbeFate f = rp.probe->fate(rp.client->lines, server, t0_, end_);
+    ProbeFate f = rp.probe->fate(rp.client->lines, server, {t0_, trigger_end_, end_});
     if (f.proto == "tcp") add_wire_view(*rp.client, f);
-    // The trigger itself takes time (deleting the link waits for wireguard-go); data that
-    // arrived meanwhile proves nothing. Surviving needs a sign of life after it completed.
-    if (f.survived && !alive_after(rp.client->lines, trigger_done_, end_)) {
-      f.survived = false;
-      f.extra["state"] = "hanging";
-      f.extra["last_sign_of_life"] = "during the disconnect, not after it";
-    }
     return f;
   }
 
-  static bool alive_after(const AgentLines& lines, int64_t from_ns, int64_t to_ns) {
-    for (const auto& l : lines) {
-      const int64_t t = l.value("t_ns", int64_t{0});
-      if (t < from_ns || t > to_ns) continue;
-      const std::string kind = l.value("kind", "");
-      if (kind == "echo" || kind == "output") return true;
-      if ((kind == "response" || kind == "lookup") && l.value("ok", true)) return true;
+  // When the disconnect completed: when the call returned (clean, keep-interface); in crash
+  // mode, when the monitor saw the tunnel link removed, or the end of the window if it never
+  // was. Sets trigger_end_ and says which.
+  const char* trigger_completion() {
+    trigger_end_ = trigger_done_;
+    if (s_.disconnect != DisconnectMode::crash) return "call";
+    for (const auto& [t, e] : raw_) {
+      if (t < t0_ || t > end_ || e.layer != Layer::link || e.kind != "removed" ||
+          e.detail.value("ifname", "") != s_.vpn.client_if)
+        continue;
+      trigger_end_ = t;
+      return "link-removed";
     }
-    return false;
+    trigger_end_ = end_;
+    return "window-end";
   }
 
   // What the probe's own flow put on the physical interface after t=0.
@@ -442,7 +460,8 @@ class Experiment final : public ProbeEnv {
   std::vector<std::pair<int64_t, Event>> raw_;
   std::vector<Packet> packets_;
   std::vector<std::string> resolvers_at_start_;
-  int64_t t0_ = 0, trigger_done_ = 0, end_ = 0, lost_ = 0;
+  std::set<std::string> own_addresses_;  // the client's: a frame from one is outgoing
+  int64_t t0_ = 0, trigger_done_ = 0, trigger_end_ = 0, end_ = 0, lost_ = 0;
   unsigned pcap_dropped_ = 0;
 };
 

@@ -5,6 +5,7 @@
 // probe_catalog.cpp.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,10 +53,14 @@ class Probe {
   // Whether it wants SIGUSR1 just before t=0 (e.g. data in flight at the disconnect); the lab
   // waits (bounded) for the agent's `burst` line before it triggers.
   virtual bool signal_before_t0() const { return false; }
+  // When, after t=0, the client agent wants SIGUSR2 to send its one late message (tcp-idle,
+  // tcp-inflight), in a window of `window`; nothing for the others.
+  virtual std::optional<Micros> late_send_after(Micros) const { return std::nullopt; }
   // The fate, from the client's and the server side's lines (server: the lines of every
-  // server agent this probe started, in start order; empty for real programs).
-  virtual ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns,
-                         int64_t end_ns) const = 0;
+  // server agent this probe started, in start order; empty for real programs) and the window
+  // (t=0, the trigger's end, the end).
+  virtual ProbeFate fate(const AgentLines& client, const AgentLines& server,
+                         const Window& w) const = 0;
 };
 
 // The probe named `spec.name` (see probe_catalog.cpp), or nullptr if there is none.

@@ -25,6 +25,10 @@ class TcpProbe final : public Probe {
   std::string proto() const override { return "tcp"; }
   bool signal_at_t0() const override { return spec_.name == "tcp-send-now"; }
   bool signal_before_t0() const override { return spec_.name == "tcp-inflight"; }
+  std::optional<Micros> late_send_after(Micros window) const override {
+    if (!sends_late()) return std::nullopt;
+    return late_send_at(spec_, window);
+  }
 
   void start_server(ProbeEnv& env) override {
     // The TCP probes share one echo server per port.
@@ -45,12 +49,14 @@ class TcpProbe final : public Probe {
       args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
     return args;
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    return stream_fate(spec_.name, "tcp", client, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    return stream_fate(spec_.name, "tcp", client, w,
+                       {silence_bound(spec_).count() * 1000, sends_late()});
   }
 
  private:
+  // The clients that send nothing after t=0 until told to.
+  bool sends_late() const { return spec_.name == "tcp-idle" || spec_.name == "tcp-inflight"; }
   ProbeSpec spec_;
 };
 
@@ -63,9 +69,8 @@ class DnsProbe final : public Probe {
   std::vector<std::string> client_args(ProbeEnv&, const std::string& run_for) override {
     return {"dns-client", "--interval", format_duration(spec_.interval), "--duration", run_for};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    return dns_fate(client, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    return dns_fate(client, w.t0_ns, w.end_ns);
   }
 
  private:
@@ -91,9 +96,9 @@ class WebSocketProbe final : public Probe {
             "--reconnect",
             spec_.reconnect ? "backoff" : "none"};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    return stream_fate("websocket", "websocket", client, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    return stream_fate("websocket", "websocket", client, w,
+                       {silence_bound(spec_).count() * 1000, false});
   }
 
  private:
@@ -118,9 +123,9 @@ class IpSeenProbe final : public Probe {
             "--duration",
             run_for};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0,
-                 int64_t end) const override {
-    return ip_seen_fate(client, server, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines& server,
+                 const Window& w) const override {
+    return ip_seen_fate(client, server, w.t0_ns, w.end_ns);
   }
 
  private:
@@ -170,9 +175,8 @@ class DohProbe final : public Probe {
             "--cacert",
             cert_};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    return doh_fate(client, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    return doh_fate(client, w.t0_ns, w.end_ns);
   }
 
  private:
@@ -205,21 +209,10 @@ class QuicProbe final : public Probe {
             "--pin-cert",
             cert_};
   }
-  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0,
-                 int64_t end) const override {
-    ProbeFate f = stream_fate("quic", "quic", client, t0, end);
-    nlohmann::json addresses = nlohmann::json::array(), validations = nlohmann::json::array();
-    for (const auto& l : server) {
-      if (l.value("t_ns", int64_t{0}) > end) continue;
-      const std::string kind = l.value("kind", "");
-      if (kind == "client_address") addresses.push_back(l.value("addr", ""));
-      if (kind == "path_validation")
-        validations.push_back(l.value("result", "") + " " + l.value("addr", ""));
-    }
-    f.extra["server_addresses"] = addresses;
-    f.extra["path_validation"] = validations;
-    f.extra["server_migration"] = spec_.server_migration;
-    return f;
+  ProbeFate fate(const AgentLines& client, const AgentLines& server,
+                 const Window& w) const override {
+    return quic_fate(client, server, w, silence_bound(spec_).count() * 1000,
+                     spec_.server_migration);
   }
 
  private:

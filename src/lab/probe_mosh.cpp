@@ -67,9 +67,8 @@ class MoshProbe final : public Probe {
             std::to_string(connect_.port)};
   }
 
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    ProbeFate f = mosh_fate(client, t0, end, spec_.interval);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    ProbeFate f = mosh_fate(client, w, spec_.interval, silence_bound(spec_).count() * 1000);
     if (f.setup_ok) f.extra["server_addresses"] = *server_saw_;
     return f;
   }

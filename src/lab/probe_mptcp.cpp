@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <linux/mptcp.h>
 
-#include "probes/mptcp_fate.hpp"
+#include "model/fate_mptcp.hpp"
 #include "sys/mptcp_pm.hpp"
 #include "sys/netlink.hpp"
 #include "sys/syserror.hpp"
@@ -44,9 +44,9 @@ class MptcpProbe final : public Probe {
         "--duration",   run_for};
   }
 
-  ProbeFate fate(const AgentLines& client, const AgentLines& server, int64_t t0,
-                 int64_t end) const override {
-    ProbeFate f = probes::mptcp_fate(client, server, t0, end);
+  ProbeFate fate(const AgentLines& client, const AgentLines& server,
+                 const Window& w) const override {
+    ProbeFate f = mptcp_fate(client, server, w, silence_bound(spec_).count() * 1000);
     f.extra["setup"] = setup_;
     return f;
   }

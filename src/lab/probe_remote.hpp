@@ -13,8 +13,12 @@
 #include <vector>
 
 #include "lab/probe.hpp"
+#include "model/fate_remote.hpp"  // ssh_fate, mosh_fate, shows_clock_output
 
 namespace ss::lab {
+
+// The mosh probe's screen test, for callers that name it here.
+using ss::shows_clock_output;
 
 std::unique_ptr<Probe> make_ssh_probe(const ProbeSpec& spec);
 std::unique_ptr<Probe> make_mosh_probe(const ProbeSpec& spec);
@@ -45,19 +49,6 @@ std::optional<int> parse_mosh_detached_pid(std::string_view err);
 // The client addresses a verbose (-v) mosh-server attached to, in order, from its log's
 // "Server now attached to client at IP:PORT" lines: the first, then one per roam.
 std::vector<std::string> parse_mosh_attachments(std::string_view log);
-
-// Whether a sanitized screen update shows the clock command's output (a `date +%s.%N` stamp)
-// and is not one of mosh-client's own notices ("mosh: Last contact ...").
-bool shows_clock_output(std::string_view text);
-
-// Fates from the watch agent's lines (docs/remote-probes.md). Extra fields: gap_at_t0_ms and
-// resumed_at_ms (the silence around t=0 and the first output after it), gap_ms and
-// gap_started_ms (the longest silence reaching past t=0), recovered_ms, frozen_since_ms. `interval`
-// is how often the server prints; a silence of max(10 intervals, 1 s) at the end of the window is
-// "frozen"; output coming back after a gap longer than two intervals is a recovery
-// (`recovered_ms`).
-ProbeFate ssh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
-ProbeFate mosh_fate(const AgentLines& client, int64_t t0_ns, int64_t end_ns, Micros interval);
 
 // The processes under `root` in a (pid, ppid) table, children before grandchildren.
 std::vector<int> descendants_of(int root, const std::vector<std::pair<int, int>>& pid_ppid);

@@ -119,9 +119,8 @@ class SshProbe final : public Probe {
             kClockCommand};
   }
 
-  ProbeFate fate(const AgentLines& client, const AgentLines&, int64_t t0,
-                 int64_t end) const override {
-    return ssh_fate(client, t0, end, spec_.interval);
+  ProbeFate fate(const AgentLines& client, const AgentLines&, const Window& w) const override {
+    return ssh_fate(client, w, spec_.interval, silence_bound(spec_).count() * 1000);
   }
 
  private:

@@ -19,8 +19,51 @@ bool has_kind(const AgentLines& lines, const char* kind) {
 
 }  // namespace
 
+namespace {
+
+// When the data an echo answers was sent, if the line says.
+std::optional<int64_t> sent_time(const nlohmann::json& echo) {
+  const int64_t t = echo.value("t_ns", int64_t{0});
+  if (echo.contains("sent_t_ns") && echo["sent_t_ns"].is_number_integer())
+    return echo["sent_t_ns"].get<int64_t>();
+  if (echo.contains("seq") && echo.contains("rtt_us") && echo["rtt_us"].is_number_integer() &&
+      echo["rtt_us"].get<int64_t>() >= 0)
+    return t - echo["rtt_us"].get<int64_t>() * 1000;
+  return std::nullopt;
+}
+
+// What came of the one message a late-send client sent, or null if it never sent it.
+nlohmann::json late_send_view(const AgentLines& client, const Window& w) {
+  const auto sent = std::find_if(client.begin(), client.end(), [&](const auto& l) {
+    return l.value("kind", "") == "late_send" && l.value("t_ns", int64_t{0}) <= w.end_ns;
+  });
+  if (sent == client.end()) return nullptr;
+  const int64_t at = sent->value("t_ns", int64_t{0});
+  const auto seq = sent->value("seq", uint64_t{0});
+  nlohmann::json v = {{"sent_ms", ms_since(w.t0_ns, at)}, {"outcome", "hang"}};
+  for (const auto& l : client) {
+    const int64_t t = l.value("t_ns", int64_t{0});
+    const std::string kind = l.value("kind", "");
+    if (t < at || t > w.end_ns) continue;
+    if (kind == "echo" && l.value("seq", uint64_t{0}) == seq) {
+      v["outcome"] = "echo";
+      v["after_ms"] = ms_since(at, t);
+      return v;
+    }
+    if (kind == "error" || kind == "closed") {
+      v["outcome"] = "error";
+      v["error"] = kind == "error" ? l.value("error", "error") : "closed by peer";
+      v["after_ms"] = ms_since(at, t);
+      return v;
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
 ProbeFate stream_fate(const std::string& name, const std::string& proto, const AgentLines& client,
-                      int64_t t0_ns, int64_t end_ns) {
+                      const Window& w, const StreamFateOptions& o) {
   ProbeFate f;
   f.name = name;
   f.proto = proto;
@@ -31,20 +74,24 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
     if (!f.error) f.error = "no ready line from the agent";
     return f;
   }
+  StreamTrace trace;
+  trace.silence_bound_ns = o.silence_bound_ns;
   int64_t last_echo_before = 0, first_echo_after = 0;
   int echoes_after = 0;
   for (const auto& l : client) {
     const int64_t t = l.value("t_ns", int64_t{0});
     const std::string kind = l.value("kind", "");
-    if (t > end_ns) continue;
+    if (t > w.end_ns) continue;
     if (kind == "echo") {
-      if (t < t0_ns)
+      trace.answers.push_back({t, sent_time(l)});
+      if (t < w.t0_ns)
         last_echo_before = t;
       else if (++echoes_after == 1)
         first_echo_after = t;
-    } else if ((kind == "error" || kind == "closed") && t >= t0_ns && !f.error) {
+    } else if ((kind == "error" || kind == "closed") && t >= w.t0_ns && !f.error) {
       f.error = kind == "error" ? l.value("error", "error") : "closed by peer";
-      f.detected_ms = ms_since(t0_ns, t);
+      f.detected_ms = ms_since(w.t0_ns, t);
+      trace.error_ns = t;
     }
   }
   f.extra["echoes_after_t0"] = echoes_after;
@@ -54,17 +101,41 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
     f.extra["gap_ms"] = nullptr;
   for (const auto& l : client) {
     const int64_t t = l.value("t_ns", int64_t{0});
-    if (l.value("kind", "") == "reconnect" && l.value("ok", false) && t >= t0_ns && t <= end_ns &&
-        !f.extra.contains("reconnected_ms"))
-      f.extra["reconnected_ms"] = ms_since(t0_ns, t);
+    if (l.value("kind", "") == "reconnect" && l.value("ok", false) && t >= w.t0_ns &&
+        t <= w.end_ns && !f.extra.contains("reconnected_ms"))
+      f.extra["reconnected_ms"] = ms_since(w.t0_ns, t);
   }
   for (const auto& l : client) {
     if (l.value("kind", "") != "summary") continue;
     for (const char* k : {"unacked", "total_retrans", "state"})
       if (l.contains(k)) f.extra[std::string("tcp_") + k] = l[k];
   }
-  f.survived = !f.error && echoes_after > 0;
-  f.extra["state"] = f.survived ? "alive" : (f.error ? "failed" : "hanging");
+  if (o.late_send) {
+    const nlohmann::json late = late_send_view(client, w);
+    f.extra["late_send"] = late;
+    // Nothing is watched before the message is sent; never sent: nothing is watched at all.
+    trace.quiet_until_ns =
+        late.is_null() ? w.end_ns
+                       : w.t0_ns + static_cast<int64_t>(late["sent_ms"].get<double>() * 1e6);
+  }
+  judge_into(f, trace, w);
+  return f;
+}
+
+ProbeFate quic_fate(const AgentLines& client, const AgentLines& server, const Window& w,
+                    int64_t silence_bound_ns, bool server_migration) {
+  ProbeFate f = stream_fate("quic", "quic", client, w, {silence_bound_ns, false});
+  nlohmann::json addresses = nlohmann::json::array(), validations = nlohmann::json::array();
+  for (const auto& l : server) {
+    if (l.value("t_ns", int64_t{0}) > w.end_ns) continue;
+    const std::string kind = l.value("kind", "");
+    if (kind == "client_address") addresses.push_back(l.value("addr", ""));
+    if (kind == "path_validation")
+      validations.push_back(l.value("result", "") + " " + l.value("addr", ""));
+  }
+  f.extra["server_addresses"] = addresses;
+  f.extra["path_validation"] = validations;
+  f.extra["server_migration"] = server_migration;
   return f;
 }
 

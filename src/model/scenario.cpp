@@ -194,6 +194,11 @@ void read_vpn(TableReader& r, VpnSpec& v) {
   r.reject_unknown();
 }
 
+bool is_stream_probe(const std::string& name) {
+  return name.rfind("tcp", 0) == 0 || name == "websocket" || name == "quic" || name == "mptcp" ||
+         name == "ssh" || name == "mosh";
+}
+
 void read_probes(TableReader& r, const toml::table& t, const std::string& origin, Scenario& s) {
   std::string names;
   for (const auto& k : known_probes()) names += (names.empty() ? "" : ", ") + k.name;
@@ -212,6 +217,9 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
     if (name == "quic") pr.boolean("server_migration", p.server_migration);
     if (name == "websocket") pr.boolean("reconnect", p.reconnect);
     if (name == "mptcp") pr.boolean("subflow_on_physical", p.subflow_on_physical);
+    if (is_stream_probe(name)) pr.integer("silence_factor", p.silence.factor, 1, 1000);
+    if (name == "tcp-idle" || name == "tcp-inflight")
+      pr.duration("late_send_at", p.silence.late_send_at, Micros(10'000), Micros(60'000'000));
     pr.reject_unknown();
     s.probes.push_back(p);
   }
@@ -236,6 +244,17 @@ const std::vector<ProbeSpec>& known_probes() {
       {"mosh", Micros(100'000), 60001},
   };
   return probes;
+}
+
+Micros silence_bound(const ProbeSpec& p) {
+  const int factor = p.silence.factor ? p.silence.factor : p.name == "mosh" ? 35 : 10;
+  return Micros(p.interval.count() * factor);
+}
+
+Micros late_send_at(const ProbeSpec& p, Micros window) {
+  const Micros at = p.silence.late_send_at;
+  if (at.count() > 0 && at < window) return at;
+  return window >= Micros(2'000'000) ? window - Micros(1'000'000) : window / 2;
 }
 
 const char* disconnect_name(DisconnectMode m) {

@@ -54,6 +54,15 @@ struct VpnSpec {
   std::string dns = "10.8.0.1";
 };
 
+// Stream probes (tcp*, websocket, quic, mptcp, ssh, mosh): a silence longer than this many
+// intervals after the disconnect completed makes the fate "partial" (0: the kind's default).
+struct SilenceSpec {
+  int factor = 0;
+  // tcp-idle, tcp-inflight: when, after t=0, the client sends its one late message
+  // (0: 1 s before the end of the window).
+  Micros late_send_at{0};
+};
+
 struct ProbeSpec {
   std::string name;              // one of known_probes()
   Micros interval{0};            // how often it sends or looks up
@@ -63,7 +72,15 @@ struct ProbeSpec {
   bool reconnect = false;        // websocket: reconnect with backoff after a failure
   // mptcp: the client has a subflow endpoint on the physical link (false: only the tunnel's)
   bool subflow_on_physical = true;
+  SilenceSpec silence = {};  // stream probes: the silence bound; tcp-idle/-inflight: the late send
 };
+
+// The silence bound of a stream probe: factor x interval; by default 10 intervals, and 35 for
+// mosh (its heartbeat is 3 s: an idle mosh session is silent that long by design).
+Micros silence_bound(const ProbeSpec& p);
+// When the late message goes, for a window of `window`: the scenario's value if inside the
+// window, else 1 s before its end (half the window if it is shorter than 2 s).
+Micros late_send_at(const ProbeSpec& p, Micros window);
 
 // The probes a scenario may name, with their defaults.
 const std::vector<ProbeSpec>& known_probes();

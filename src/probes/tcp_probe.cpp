@@ -100,6 +100,11 @@ volatile sig_atomic_t g_go = 0;
 void on_usr1(int) {
   g_go = 1;
 }
+// SIGUSR2: the idle and burst clients send their one late message.
+volatile sig_atomic_t g_late = 0;
+void on_usr2(int) {
+  g_late = 1;
+}
 
 class TcpClient {
  public:
@@ -108,6 +113,7 @@ class TcpClient {
   int run() {
     install_stop_handlers();
     ::signal(SIGUSR1, on_usr1);
+    ::signal(SIGUSR2, on_usr2);
     const int64_t start = sys::mono_ns();
     int rc = connect_bounded(o_.server, o_.connect_timeout);
     if (rc < 0) {
@@ -147,6 +153,10 @@ class TcpClient {
       announced_ = true;
       send_burst();
     }
+    if (g_late && (o_.mode == TcpMode::idle || o_.mode == TcpMode::burst)) {
+      if (!late_sent_) start_late(now);
+      flush_late();
+    }
     if (sending() && now >= next_send_) send_line(now);
     pollfd p{sock_.get(), POLLIN, 0};
     int64_t until = end_;
@@ -162,6 +172,30 @@ class TcpClient {
     ssize_t n = ::send(sock_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN) return fail("send");
     next_send_ += o_.interval.count() * 1000;
+  }
+
+  // One numbered line on a connection that has been quiet since t=0: its echo, an error, or
+  // nothing by the end tells what became of the connection. In burst mode its echo comes
+  // after the burst's bytes (the server echoes in order).
+  void start_late(int64_t now) {
+    late_sent_ = true;
+    late_pending_ = lines_.next(now);
+    late_echo_at_ = bytes_sent_ + late_pending_.size();
+    late_sent_ns_ = now;
+    emit(agent_, "late_send", {{"seq", lines_.sent()}, {"bytes", late_pending_.size()}});
+  }
+
+  // A full send buffer (the burst still unacknowledged) is no error: retried every pass.
+  void flush_late() {
+    if (late_pending_.empty() || fate_ != "running") return;
+    ssize_t n = ::send(sock_.get(), late_pending_.data(), late_pending_.size(),
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) fail("send");
+      return;
+    }
+    late_pending_.erase(0, static_cast<size_t>(n));
+    bytes_sent_ += static_cast<uint64_t>(n);
   }
 
   // As much of 1 MiB as the socket takes at once: in flight, unacknowledged, at t=0.
@@ -192,6 +226,14 @@ class TcpClient {
     }
     if (o_.mode == TcpMode::burst) {
       bytes_echoed_ += static_cast<uint64_t>(n);
+      if (late_sent_ && !late_echoed_ && bytes_echoed_ >= late_echo_at_) {
+        late_echoed_ = true;
+        emit(agent_, "echo",
+             {{"seq", lines_.sent()},
+              {"rtt_us", (sys::mono_ns() - late_sent_ns_) / 1000},
+              {"bytes", bytes_echoed_}});
+        return;
+      }
       // A bulk echo is progress: report it at most every 100 ms as an echo.
       const int64_t now = sys::mono_ns();
       if (now - last_bulk_echo_ >= 100'000'000) {
@@ -239,6 +281,10 @@ class TcpClient {
   uint64_t echoed_ = 0, bytes_sent_ = 0, bytes_echoed_ = 0;
   std::string fate_ = "running";
   bool announced_ = false;
+  bool late_sent_ = false, late_echoed_ = false;
+  std::string late_pending_;   // what the socket has not taken yet
+  uint64_t late_echo_at_ = 0;  // burst mode: the echoed byte count that includes the late line
+  int64_t late_sent_ns_ = 0;
 };
 
 }  // namespace

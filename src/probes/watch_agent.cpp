@@ -96,9 +96,11 @@ class Watch {
       auto& st = stats_[s.name];
       st.bytes += n;
       st.gaps.chunk(now);
+      // wall_ns with t_ns: the pair that places the server's `date` stamps on our clock.
       emit(o_.agent, "output",
            {{"stream", s.name},
             {"bytes", n},
+            {"wall_ns", now + sys::realtime_offset_ns()},
             {"text", sanitize_output({buf, static_cast<size_t>(n)})}});
       return;
     }

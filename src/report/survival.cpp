@@ -51,8 +51,25 @@ std::string mechanism(const ProbeFate& p) {
     if (p.error) m += fmt::format("; a request failed ({})", *p.error);
     return m;
   }
-  if (p.survived)
+  const std::string outcome = x.value("outcome", "");
+  if (x.contains("late_send") && x["late_send"].is_object()) {
+    const auto& l = x["late_send"];
+    const std::string what = l.value("outcome", "?");
+    m = fmt::format("one message sent at +{:.0f} ms: ", number(l, "sent_ms").value_or(0));
+    m += what == "echo"    ? fmt::format("echoed after {:.0f} ms", *number(l, "after_ms"))
+         : what == "error" ? fmt::format("{} after {:.0f} ms", l.value("error", "?"),
+                                         number(l, "after_ms").value_or(0))
+                           : "no echo and no error by the end of the window";
+  } else if (x.contains("late_send")) {
+    m = "the late message was never sent";
+    if (p.error) m += fmt::format(" ({} after {:.0f} ms)", *p.error, p.detected_ms.value_or(0));
+  } else if (outcome == "yes" || (outcome.empty() && p.survived))
     m = "data kept flowing";
+  else if (outcome == "partial" && !p.error)
+    m = "data came back after the disconnect, then stopped for longer than the bound";
+  else if (outcome == "partial")
+    m = fmt::format("data came back after the disconnect, then {} after {:.0f} ms", *p.error,
+                    p.detected_ms.value_or(0));
   else if (p.error)
     m = fmt::format("{} after {:.0f} ms", *p.error, p.detected_ms.value_or(0));
   else
@@ -84,6 +101,8 @@ std::vector<SurvivalRow> survival_table(const RunRecord& r) {
     if (!row.recovered_ms) row.recovered_ms = number(p.extra, "reconnected_ms");
     if (!p.setup_ok)
       row.survived = "set-up failed";
+    else if (p.extra.contains("outcome") && p.extra["outcome"].is_string())
+      row.survived = p.extra["outcome"].get<std::string>();
     else if (p.survived && !p.error)
       row.survived = "yes";
     else if (p.survived || row.recovered_ms)
@@ -91,6 +110,13 @@ std::vector<SurvivalRow> survival_table(const RunRecord& r) {
     else
       row.survived = "no";
     row.mechanism = mechanism(p);
+    const auto longest = number(p.extra, "longest_silence_ms");
+    const auto bound = number(p.extra, "silence_bound_ms");
+    const auto from = number(p.extra, "silence_started_ms");
+    if (p.setup_ok && longest && bound)
+      row.silence = *longest > *bound ? fmt::format("{:.0f} > {:.0f} ms from {:+.0f}", *longest,
+                                                    *bound, from.value_or(0))
+                                      : fmt::format("{:.0f} <= {:.0f} ms", *longest, *bound);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -100,11 +126,11 @@ std::string render_survival(const std::vector<SurvivalRow>& rows) {
   auto ms = [](const std::optional<double>& v) {
     return v ? fmt::format("{:.0f} ms", *v) : std::string("-");
   };
-  std::string out = fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", "probe", "survived",
-                                "detected", "recovered", "what was seen");
+  std::string out = fmt::format("{:<14} {:<14} {:>10} {:>10} {:>26}  {}\n", "probe", "survived",
+                                "detected", "recovered", "silence (bound)", "what was seen");
   for (const auto& r : rows)
-    out += fmt::format("{:<14} {:<14} {:>10} {:>10}  {}\n", r.probe, r.survived, ms(r.detected_ms),
-                       ms(r.recovered_ms), r.mechanism);
+    out += fmt::format("{:<14} {:<14} {:>10} {:>10} {:>26}  {}\n", r.probe, r.survived,
+                       ms(r.detected_ms), ms(r.recovered_ms), r.silence, r.mechanism);
   return out;
 }
 

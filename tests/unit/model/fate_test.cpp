@@ -13,9 +13,12 @@ using ss::stream_fate;
 
 namespace {
 
-constexpr int64_t kMs = 1'000'000;           // ns
-constexpr int64_t kT0 = 5'000'000 * kMs;     // a CLOCK_MONOTONIC value, well above 0
-constexpr int64_t kEnd = kT0 + 3'000 * kMs;  // a 3 s window
+constexpr int64_t kMs = 1'000'000;                    // ns
+constexpr int64_t kT0 = 5'000'000 * kMs;              // a CLOCK_MONOTONIC value, well above 0
+constexpr int64_t kEnd = kT0 + 3'000 * kMs;           // a 3 s window
+const ss::Window kWindow{kT0, kT0 + 15 * kMs, kEnd};  // the disconnect took 15 ms
+const ss::StreamFateOptions kOneSecond{1'000 * kMs, false};
+const ss::StreamFateOptions kLateSend{1'000 * kMs, true};
 
 json line(int64_t t_ns, const std::string& kind, json fields = json::object()) {
   fields["t_ns"] = t_ns;
@@ -51,19 +54,87 @@ json lookup(int64_t start_ns, double ms, bool ok, const std::string& resolver,
 
 }  // namespace
 
-TEST(StreamFate, EchoesAfterT0MeanSurvived) {
+TEST(StreamFate, SteadyEchoesAfterTheDisconnectAreYes) {
   AgentLines lines = {line(kT0 - 600 * kMs, "ready", {{"local", "10.8.0.42:50444"}})};
-  echoes(lines, -500, 1000);
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  echoes(lines, -500, 3000);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_EQ(f.name, "tcp");
   EXPECT_EQ(f.proto, "tcp");
   EXPECT_TRUE(f.setup_ok);
   EXPECT_TRUE(f.survived);
   EXPECT_FALSE(f.error);
   EXPECT_FALSE(f.detected_ms);
+  EXPECT_EQ(f.extra["outcome"], "yes");
   EXPECT_EQ(f.extra["state"], "alive");
-  EXPECT_EQ(f.extra["echoes_after_t0"], 10);
+  EXPECT_EQ(f.extra["echoes_after_t0"], 30);
   EXPECT_DOUBLE_EQ(f.extra["gap_ms"].get<double>(), 100.0);  // last at -100 ms, next at 0
+  EXPECT_DOUBLE_EQ(f.extra["silence_bound_ms"].get<double>(), 1000.0);
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(f.extra["trigger_end_ms"].get<double>(), 15.0);
+  EXPECT_DOUBLE_EQ(f.extra["round_trip_after_ms"].get<double>(), 100.0);  // sent at 99.7 ms
+}
+
+TEST(StreamFate, OneEchoThenSilenceIsPartialWithTheSilenceShown) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
+  echoes(lines, -500, 200);  // the last at +100 ms, sent after the disconnect completed
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
+  EXPECT_FALSE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "partial");
+  EXPECT_EQ(f.extra["state"], "interrupted");
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 2900.0);
+  EXPECT_DOUBLE_EQ(f.extra["silence_started_ms"].get<double>(), 100.0);
+  EXPECT_EQ(f.extra["silence_to_end"], true);
+}
+
+TEST(StreamFate, EchoesOnlyDuringTheTriggerAreNo) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
+  echoes(lines, -500, 0);
+  lines.push_back(echo(kT0 + 10 * kMs, 1000));  // arrived during the trigger, sent before it
+  lines.push_back(
+      line(kT0 + 20 * kMs, "echo", {{"seq", 1001}, {"rtt_us", 19'000}}));  // sent at 1 ms
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
+  EXPECT_FALSE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "no");
+  EXPECT_EQ(f.extra["state"], "hanging");
+  EXPECT_EQ(f.extra["echoes_after_t0"], 2);
+  EXPECT_TRUE(f.extra["round_trip_after_ms"].is_null());
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 2980.0);
+}
+
+TEST(StreamFate, AnEchoWithoutItsSendTimeProvesNothing) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
+  for (int t = 100; t < 3000; t += 100)
+    lines.push_back(line(kT0 + t * kMs, "echo", {{"seq", t}, {"rtt_us", -1}}));
+  auto f = stream_fate("websocket", "websocket", lines, kWindow, kOneSecond);
+  EXPECT_EQ(f.extra["outcome"], "no");
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 100.0);  // data came back
+}
+
+TEST(StreamFate, QuicEchoesCarryTheirSendTime) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
+  for (int t = 100; t < 3000; t += 100)
+    lines.push_back(line(kT0 + t * kMs, "echo",
+                         {{"seq", t}, {"rtt_us", 2000}, {"sent_t_ns", kT0 + (t - 2) * kMs}}));
+  auto f = stream_fate("quic", "quic", lines, kWindow, kOneSecond);
+  EXPECT_EQ(f.extra["outcome"], "yes");
+  // The same echoes, of messages all sent during the trigger (at 14 ms): no round trip after it.
+  for (size_t i = 1; i < lines.size(); ++i) lines[i]["sent_t_ns"] = kT0 + 14 * kMs;
+  EXPECT_EQ(stream_fate("quic", "quic", lines, kWindow, kOneSecond).extra["outcome"], "no");
+}
+
+TEST(StreamFate, LongSilenceThenRecoveryIsPartial) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
+  echoes(lines, -500, 0);
+  echoes(lines, 2000, 3000);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
+  EXPECT_FALSE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "partial");
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 1985.0);
+  EXPECT_DOUBLE_EQ(f.extra["silence_started_ms"].get<double>(), 15.0);
+  EXPECT_EQ(f.extra["silence_to_end"], false);
+  // The same silence under a bound of 2 s is within it.
+  EXPECT_EQ(stream_fate("tcp", "tcp", lines, kWindow, {2'000 * kMs, false}).extra["outcome"],
+            "yes");
 }
 
 TEST(StreamFate, ErrorAfterT0IsAFailureWithItsErrnoAndDetectionTime) {
@@ -71,48 +142,51 @@ TEST(StreamFate, ErrorAfterT0IsAFailureWithItsErrnoAndDetectionTime) {
   echoes(lines, -500, 0);
   lines.push_back(line(kT0 + 250 * kMs + 500'000, "error", {{"error", "ECONNRESET"}}));
   lines.push_back(line(kT0 + 900 * kMs, "error", {{"error", "EPIPE"}}));  // not the first
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_TRUE(f.setup_ok);
   EXPECT_FALSE(f.survived);
   ASSERT_TRUE(f.error);
   EXPECT_EQ(*f.error, "ECONNRESET");
   ASSERT_TRUE(f.detected_ms);
   EXPECT_DOUBLE_EQ(*f.detected_ms, 250.5);
+  EXPECT_EQ(f.extra["outcome"], "no");
   EXPECT_EQ(f.extra["state"], "failed");
   EXPECT_EQ(f.extra["echoes_after_t0"], 0);
   EXPECT_TRUE(f.extra["gap_ms"].is_null());
 }
 
-TEST(StreamFate, AnErrorEvenAfterEchoesMeansNotSurvived) {
+TEST(StreamFate, AnErrorAfterEchoesIsPartial) {
   AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
   echoes(lines, -500, 500);
   lines.push_back(line(kT0 + 700 * kMs, "error", {{"error", "ETIMEDOUT"}}));
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, {10'000 * kMs, false});
   EXPECT_FALSE(f.survived);
   EXPECT_EQ(f.error, "ETIMEDOUT");
   EXPECT_DOUBLE_EQ(f.detected_ms.value_or(-1), 700.0);
-  EXPECT_EQ(f.extra["state"], "failed");
+  EXPECT_EQ(f.extra["outcome"], "partial");
   EXPECT_EQ(f.extra["echoes_after_t0"], 5);
 }
 
 TEST(StreamFate, ClosedByPeerAfterT0IsAFailure) {
   AgentLines lines = {line(kT0 - 600 * kMs, "ready"), line(kT0 + 40 * kMs, "closed")};
-  auto f = stream_fate("quic", "quic", lines, kT0, kEnd);
+  auto f = stream_fate("quic", "quic", lines, kWindow, kOneSecond);
   EXPECT_FALSE(f.survived);
   EXPECT_EQ(f.error, "closed by peer");
   EXPECT_DOUBLE_EQ(f.detected_ms.value_or(-1), 40.0);
+  EXPECT_EQ(f.extra["outcome"], "no");
 }
 
 TEST(StreamFate, NoEchoAndNoErrorAfterT0IsHanging) {
   AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
   echoes(lines, -500, 0);
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_TRUE(f.setup_ok);
   EXPECT_FALSE(f.survived);
   EXPECT_FALSE(f.error);
   EXPECT_FALSE(f.detected_ms);
   EXPECT_EQ(f.extra["state"], "hanging");
   EXPECT_EQ(f.extra["echoes_after_t0"], 0);
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 2985.0);
 }
 
 TEST(StreamFate, ErrorsBeforeT0AndLinesAfterTheWindowDoNotCount) {
@@ -120,7 +194,7 @@ TEST(StreamFate, ErrorsBeforeT0AndLinesAfterTheWindowDoNotCount) {
                       line(kT0 - 10 * kMs, "error", {{"error", "EAGAIN"}})};
   lines.push_back(echo(kEnd + 1, 99));  // after the window
   lines.push_back(line(kEnd + 2, "error", {{"error", "ECONNRESET"}}));
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_FALSE(f.survived);
   EXPECT_FALSE(f.error);
   EXPECT_EQ(f.extra["state"], "hanging");
@@ -129,30 +203,77 @@ TEST(StreamFate, ErrorsBeforeT0AndLinesAfterTheWindowDoNotCount) {
 
 TEST(StreamFate, SetupFailedIsNotASurvivalResult) {
   AgentLines lines = {line(kT0 - 600 * kMs, "setup_failed", {{"error", "ECONNREFUSED"}})};
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_FALSE(f.setup_ok);
   EXPECT_FALSE(f.survived);
   EXPECT_EQ(f.error, "ECONNREFUSED");
+  EXPECT_FALSE(f.extra.contains("outcome"));
 }
 
 TEST(StreamFate, NoReadyLineIsASetupFailure) {
   AgentLines lines;
   echoes(lines, -500, 500);  // echoes without a ready line are not trusted
-  auto f = stream_fate("tcp", "tcp", lines, kT0, kEnd);
+  auto f = stream_fate("tcp", "tcp", lines, kWindow, kOneSecond);
   EXPECT_FALSE(f.setup_ok);
   EXPECT_FALSE(f.survived);
   EXPECT_EQ(f.error, "no ready line from the agent");
 }
 
-TEST(StreamFate, SameLinesGiveTheSameFate) {
-  AgentLines lines = {line(kT0 - 600 * kMs, "ready")};
-  echoes(lines, -500, 300);
-  lines.push_back(line(kT0 + 320 * kMs, "error", {{"error", "EHOSTUNREACH"}}));
-  auto a = stream_fate("tcp", "tcp", lines, kT0, kEnd);
-  auto b = stream_fate("tcp", "tcp", lines, kT0, kEnd);
-  EXPECT_EQ(a.error, b.error);
-  EXPECT_EQ(a.detected_ms, b.detected_ms);
-  EXPECT_EQ(a.extra, b.extra);
+// tcp-idle: one message at a set time after t=0, and what came of it.
+TEST(LateSendFate, AnEchoOfTheLateMessageIsYes) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready"),
+                      line(kT0 + 2000 * kMs, "late_send", {{"seq", 1}}),
+                      line(kT0 + 2000 * kMs + 500'000, "echo", {{"seq", 1}, {"rtt_us", 500}})};
+  auto f = stream_fate("tcp-idle", "tcp", lines, kWindow, kLateSend);
+  EXPECT_TRUE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "yes");
+  EXPECT_EQ(f.extra["late_send"]["outcome"], "echo");
+  EXPECT_DOUBLE_EQ(f.extra["late_send"]["sent_ms"].get<double>(), 2000.0);
+  EXPECT_DOUBLE_EQ(f.extra["late_send"]["after_ms"].get<double>(), 0.5);
+  EXPECT_FALSE(f.extra["late_send"].contains("error"));
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 999.5);  // watched from the send
+}
+
+TEST(LateSendFate, AnErrorOfTheLateSendIsNoWithItsErrno) {
+  AgentLines lines = {
+      line(kT0 - 600 * kMs, "ready"), line(kT0 + 2000 * kMs, "late_send", {{"seq", 1}}),
+      line(kT0 + 2000 * kMs + 100'000, "error", {{"error", "EHOSTUNREACH"}, {"op", "recv"}})};
+  auto f = stream_fate("tcp-idle", "tcp", lines, kWindow, kLateSend);
+  EXPECT_FALSE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "no");
+  EXPECT_EQ(f.extra["late_send"]["outcome"], "error");
+  EXPECT_EQ(f.extra["late_send"]["error"], "EHOSTUNREACH");
+  EXPECT_DOUBLE_EQ(f.extra["late_send"]["after_ms"].get<double>(), 0.1);
+  EXPECT_EQ(f.error, "EHOSTUNREACH");
+}
+
+TEST(LateSendFate, NothingBackByTheEndIsAHang) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready"),
+                      line(kT0 + 2000 * kMs, "late_send", {{"seq", 1}})};
+  auto f = stream_fate("tcp-idle", "tcp", lines, kWindow, kLateSend);
+  EXPECT_FALSE(f.survived);
+  EXPECT_EQ(f.extra["outcome"], "no");
+  EXPECT_EQ(f.extra["late_send"]["outcome"], "hang");
+  EXPECT_FALSE(f.extra["late_send"].contains("after_ms"));
+  EXPECT_DOUBLE_EQ(f.extra["longest_silence_ms"].get<double>(), 1000.0);
+}
+
+TEST(LateSendFate, NoLateSendLineIsNullAndNo) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready"),
+                      line(kT0 + 300 * kMs, "error", {{"error", "ECONNRESET"}})};
+  auto f = stream_fate("tcp-idle", "tcp", lines, kWindow, kLateSend);
+  EXPECT_EQ(f.extra["outcome"], "no");
+  EXPECT_TRUE(f.extra["late_send"].is_null());
+}
+
+TEST(LateSendFate, TheInflightProbesBulkEchoesAreDataBackWithoutASendTime) {
+  AgentLines lines = {line(kT0 - 600 * kMs, "ready"), line(kT0 - 1 * kMs, "burst"),
+                      line(kT0 + 200 * kMs, "echo", {{"bytes", 65536}}),
+                      line(kT0 + 2000 * kMs, "late_send", {{"seq", 1}}),
+                      line(kT0 + 2001 * kMs, "echo", {{"seq", 1}, {"rtt_us", 1000}})};
+  auto f = stream_fate("tcp-inflight", "tcp", lines, kWindow, kLateSend);
+  EXPECT_EQ(f.extra["outcome"], "yes");
+  EXPECT_EQ(f.extra["late_send"]["outcome"], "echo");
 }
 
 TEST(DnsFate, AnsweredByAnotherResolverAfterT0) {

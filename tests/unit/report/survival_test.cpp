@@ -319,27 +319,103 @@ TEST(SurvivalTable, RowsKeepTheRecordsOrderOnePerProbe) {
   EXPECT_EQ(rows[2].survived, "no");
 }
 
+// ---- stream probes judged by the survival rule (extra["outcome"]) ----------------------------
+
+TEST(SurvivalTable, TheOutcomeAndTheSilenceComeFromTheRule) {
+  auto r = only_row(fate("tcp", "tcp", false, std::nullopt, std::nullopt,
+                         {{"outcome", "partial"},
+                          {"longest_silence_ms", 2900.0},
+                          {"silence_bound_ms", 1000.0},
+                          {"silence_started_ms", 100.0}}));
+  EXPECT_EQ(r.survived, "partial");
+  EXPECT_EQ(r.silence, "2900 > 1000 ms from +100");
+  EXPECT_EQ(r.mechanism,
+            "data came back after the disconnect, then stopped for longer than the bound");
+}
+
+TEST(SurvivalTable, ASilenceWithinItsBound) {
+  auto r = only_row(fate("quic", "quic", true, std::nullopt, std::nullopt,
+                         {{"outcome", "yes"},
+                          {"longest_silence_ms", 101.3},
+                          {"silence_bound_ms", 1000.0},
+                          {"silence_started_ms", 40.0}}));
+  EXPECT_EQ(r.survived, "yes");
+  EXPECT_EQ(r.silence, "101 <= 1000 ms");
+  EXPECT_EQ(r.mechanism, "data kept flowing");
+}
+
+TEST(SurvivalTable, PartialWithAnErrorNamesIt) {
+  auto r = only_row(
+      fate("websocket", "websocket", false, "ECONNRESET", 700.0,
+           {{"outcome", "partial"}, {"longest_silence_ms", 300.0}, {"silence_bound_ms", 1000.0}}));
+  EXPECT_EQ(r.survived, "partial");
+  EXPECT_EQ(r.mechanism, "data came back after the disconnect, then ECONNRESET after 700 ms");
+}
+
+TEST(SurvivalTable, OutcomeNoIsNoEvenWithoutAnError) {
+  auto r = only_row(fate("ssh", "ssh", false, std::nullopt, std::nullopt,
+                         {{"outcome", "no"},
+                          {"longest_silence_ms", 4985.0},
+                          {"silence_bound_ms", 1000.0},
+                          {"silence_started_ms", 15.0}}));
+  EXPECT_EQ(r.survived, "no");
+  EXPECT_EQ(r.silence, "4985 > 1000 ms from +15");
+}
+
+TEST(SurvivalTable, TheIdleProbesLateSendEachWay) {
+  auto echo = only_row(
+      fate("tcp-idle", "tcp", true, std::nullopt, std::nullopt,
+           {{"outcome", "yes"},
+            {"late_send", {{"sent_ms", 4000.0}, {"outcome", "echo"}, {"after_ms", 0.4}}}}));
+  EXPECT_EQ(echo.mechanism, "one message sent at +4000 ms: echoed after 0 ms");
+  auto error = only_row(fate("tcp-idle", "tcp", false, "EHOSTUNREACH", 4001.0,
+                             {{"outcome", "no"},
+                              {"late_send",
+                               {{"sent_ms", 4000.0},
+                                {"outcome", "error"},
+                                {"error", "EHOSTUNREACH"},
+                                {"after_ms", 1.2}}}}));
+  EXPECT_EQ(error.survived, "no");
+  EXPECT_EQ(error.mechanism, "one message sent at +4000 ms: EHOSTUNREACH after 1 ms");
+  auto hang = only_row(
+      fate("tcp-idle", "tcp", false, std::nullopt, std::nullopt,
+           {{"outcome", "no"}, {"late_send", {{"sent_ms", 4000.0}, {"outcome", "hang"}}}}));
+  EXPECT_EQ(hang.mechanism,
+            "one message sent at +4000 ms: no echo and no error by the end of the window");
+  auto never = only_row(fate("tcp-idle", "tcp", false, "ECONNRESET", 20.0,
+                             {{"outcome", "no"}, {"late_send", nullptr}}));
+  EXPECT_EQ(never.mechanism, "the late message was never sent (ECONNRESET after 20 ms)");
+}
+
 // ---- render_survival --------------------------------------------------------------------------
 
 TEST(RenderSurvival, HeaderAndColumns) {
   const std::vector<SurvivalRow> rows = {
-      {"tcp-send-now", "no", "ECONNRESET after 12 ms", 12.4, std::nullopt},
-      {"ip-seen", "partial", "server saw a before, b after", 2138.444485, 2139.6},
-      {"quic", "yes", "data kept flowing", std::nullopt, std::nullopt},
+      {"tcp-send-now", "no", "ECONNRESET after 12 ms", 12.4, std::nullopt, "-"},
+      {"ip-seen", "partial", "server saw a before, b after", 2138.444485, 2139.6, "-"},
+      {"quic", "yes", "data kept flowing", std::nullopt, std::nullopt, "100 <= 1000 ms"},
   };
   const auto lines = lines_of(render_survival(rows));
   ASSERT_EQ(lines.size(), 4u);
-  // probe: 14 wide, left; survived: 14, left; detected and recovered: 10, right; then the words.
-  EXPECT_EQ(lines[0], "probe          survived         detected  recovered  what was seen");
+  // probe: 14 wide, left; survived: 14, left; detected and recovered: 10, right; the silence
+  // against its bound: 26, right; then the words.
+  EXPECT_EQ(lines[0],
+            "probe          survived         detected  recovered            silence (bound)  "
+            "what was seen");
   EXPECT_EQ(lines[1],
-            "tcp-send-now   no                  12 ms          -  ECONNRESET after 12 ms");
+            "tcp-send-now   no                  12 ms          -                          -  "
+            "ECONNRESET after 12 ms");
   EXPECT_EQ(lines[2],
-            "ip-seen        partial           2138 ms    2140 ms  server saw a before, b after");
-  EXPECT_EQ(lines[3], "quic           yes                     -          -  data kept flowing");
+            "ip-seen        partial           2138 ms    2140 ms                          -  "
+            "server saw a before, b after");
+  EXPECT_EQ(lines[3],
+            "quic           yes                     -          -             100 <= 1000 ms  "
+            "data kept flowing");
   for (const auto& l : lines) {
     EXPECT_EQ(l[14], ' ');
     EXPECT_EQ(l[29], ' ');
-    EXPECT_EQ(l.substr(51, 2), "  ");
+    EXPECT_EQ(l[51], ' ');
+    EXPECT_EQ(l.substr(78, 2), "  ");
   }
 }
 

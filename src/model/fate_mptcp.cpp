@@ -1,9 +1,9 @@
-#include "probes/mptcp_fate.hpp"
+#include "model/fate_mptcp.hpp"
 
 #include <set>
 #include <string>
 
-namespace ss::probes {
+namespace ss {
 namespace {
 
 using nlohmann::json;
@@ -73,9 +73,10 @@ json server_views(const AgentLines& server, int64_t t0_ns, int64_t end_ns) {
 
 }  // namespace
 
-ProbeFate mptcp_fate(const AgentLines& client, const AgentLines& server, int64_t t0_ns,
-                     int64_t end_ns) {
-  ProbeFate f = stream_fate("mptcp", "mptcp", client, t0_ns, end_ns);
+ProbeFate mptcp_fate(const AgentLines& client, const AgentLines& server, const Window& w,
+                     int64_t silence_bound_ns) {
+  const int64_t t0_ns = w.t0_ns, end_ns = w.end_ns;
+  ProbeFate f = stream_fate("mptcp", "mptcp", client, w, {silence_bound_ns, false});
   if (!f.setup_ok) return f;
   const json before = last_view(client, 0, t0_ns - 1), after = last_view(client, 0, end_ns);
   json changes = json::array();
@@ -96,4 +97,4 @@ ProbeFate mptcp_fate(const AgentLines& client, const AgentLines& server, int64_t
   return f;
 }
 
-}  // namespace ss::probes
+}  // namespace ss
