@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "sys/netns.hpp"
 #include "sys/syserror.hpp"
@@ -14,6 +16,12 @@
 namespace fs = std::filesystem;
 
 namespace ss::lab {
+
+LabError::LabError(const std::string& context, const sys::SysError& e, const std::string& advice)
+    : EnvironmentError(fmt::format("{}: {} ({}){}{}", context, e.what(), sys::errno_name(e.error()),
+                                   advice.empty() ? "" : "; ", advice)),
+      call_(e.call()),
+      err_(e.error()) {}
 
 Lab::Lab(const std::string& prefix) : names_(prefix), ledger_(prefix) {}
 
@@ -45,7 +53,10 @@ void Lab::apply(const std::vector<Step>& steps) {
     try {
       apply_one(step);
     } catch (const sys::SysError& e) {
-      throw std::runtime_error(fmt::format("building the lab: {}: {}", describe(step), e.what()));
+      throw LabError(fmt::format("building the lab: {}", describe(step)), e,
+                     "the kernel refused it: check that this kernel has network namespaces, "
+                     "veth and nftables, and run `splitsecond cleanup` if a killed run left "
+                     "its namespaces");
     }
   }
 }
@@ -85,6 +96,39 @@ std::string Lab::log_path(const std::string& label) const {
   return ledger_.run_dir() + "/" + label + ".log";
 }
 
+std::string Lab::log_tail(const std::string& label, size_t max_chars) const {
+  std::ifstream f(log_path(label));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string text = ss.str();
+  if (text.size() > max_chars) {
+    text = text.substr(text.size() - max_chars);
+    text = "..." + text.substr(std::min(text.find('\n') + 1, text.size()));
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text.empty() ? "(empty)" : text;
+}
+
+std::string Lab::kept_dir() const {
+  return "/tmp/splitsecond-logs-" + ledger_.prefix();
+}
+
+std::string Lab::keep_log(const std::string& label) {
+  if (kept_logs_.empty()) {
+    // Undo actions run after the processes have ended and before the run's files go.
+    ledger_.undo("keep the logs an error named", [this] {
+      std::error_code ec;
+      fs::create_directories(kept_dir(), ec);
+      for (const auto& l : kept_logs_)
+        fs::copy_file(log_path(l), kept_dir() + "/" + l + ".log",
+                      fs::copy_options::overwrite_existing, ec);
+    });
+  }
+  if (std::find(kept_logs_.begin(), kept_logs_.end(), label) == kept_logs_.end())
+    kept_logs_.push_back(label);
+  return kept_dir() + "/" + label + ".log";
+}
+
 sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
                        std::vector<std::string> argv, bool capture_stdout,
                        std::vector<std::string> tmpfs) {
@@ -112,7 +156,10 @@ void apply_nft(int netns_fd, const std::string& ruleset) {
   int rc = nft_run_cmd_from_buffer(ctx, ruleset.c_str());
   std::string err = nft_ctx_get_error_buffer(ctx);
   nft_ctx_free(ctx);
-  if (rc != 0) throw std::runtime_error("nftables rejected the ruleset: " + err);
+  if (rc != 0)
+    throw EnvironmentError(
+        "nftables rejected a lab ruleset (libnftables): " + err +
+        "; check that this kernel has nf_tables with NAT and the fib/reject expressions");
 }
 
 }  // namespace ss::lab

@@ -7,10 +7,25 @@
 
 #include "lab/ledger.hpp"
 #include "lab/plan.hpp"
+#include "model/errors.hpp"
 #include "sys/netlink.hpp"
 #include "sys/process.hpp"
+#include "sys/syserror.hpp"
 
 namespace ss::lab {
+
+// The machine refused a step of the lab (exit 3). Keeps the failing call and its errno.
+class LabError : public EnvironmentError {
+ public:
+  // "<context>: <call>(<what>): <strerror> (<ERRNO>); <advice>"
+  LabError(const std::string& context, const sys::SysError& e, const std::string& advice);
+  const std::string& call() const { return call_; }
+  int error() const { return err_; }
+
+ private:
+  std::string call_;
+  int err_;
+};
 
 class Lab {
  public:
@@ -32,6 +47,12 @@ class Lab {
   sys::Child& spawn(const std::string& ns, const std::string& label, std::vector<std::string> argv,
                     bool capture_stdout = false, std::vector<std::string> tmpfs = {});
   std::string log_path(const std::string& label) const;
+  // The last lines of a label's log (at most max_chars), "(empty)" if it has none.
+  std::string log_tail(const std::string& label, size_t max_chars = 600) const;
+  // For an error that names a log: the log is copied at teardown (after its process ended,
+  // before the run's directory goes) to kept_dir(); returns the path it will have there.
+  std::string keep_log(const std::string& label);
+  std::string kept_dir() const;
 
   // Closes the lab's own sockets into the namespaces, then undoes the ledger.
   std::vector<std::string> teardown();
@@ -42,6 +63,7 @@ class Lab {
   Ledger ledger_;
   std::map<std::string, sys::Fd> fds_;
   std::map<std::string, std::unique_ptr<sys::Netlink>> netlinks_;
+  std::vector<std::string> kept_logs_;
 };
 
 // Applies an nftables ruleset inside the namespace behind netns_fd, in one batch (libnftables).

@@ -6,12 +6,13 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
-
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +20,8 @@
 
 namespace ss::lab {
 namespace {
+
+constexpr auto kMaxPause = std::chrono::milliseconds(20);
 
 std::string hex(const uint8_t* b, size_t n) {
   std::string s;
@@ -38,42 +41,88 @@ WgKeys WgKeys::generate() {
   return {hex(priv, sizeof priv), hex(pub, sizeof pub)};
 }
 
-WgDevice::WgDevice(Lab& lab, const std::string& ns, const std::string& ifname) : ifname_(ifname) {
-  namespace fs = std::filesystem;
+bool udp_table_has_port(const std::string& table, uint16_t port) {
+  // "  sl  local_address rem_address   st ...": local_address is ADDR:PORT in hex.
+  std::istringstream in(table);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local;
+    if (!(fields >> slot >> local)) continue;
+    auto colon = local.rfind(':');
+    if (colon == std::string::npos) continue;
+    if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port) return true;
+  }
+  return false;
+}
+
+WgDevice::WgDevice(Lab& lab, const std::string& ns, const std::string& ifname)
+    : lab_(lab), ifname_(ifname), label_("wireguard-go-" + ifname) {
   // The mount point for the private tmpfs; created (and later removed) only if missing.
   lab.ledger().shared_dir("/run/wireguard");
-  child_ = &lab.spawn(ns, "wireguard-go-" + ifname, {"wireguard-go", "-f", ifname}, false,
-                      {"/run/wireguard"});
+  child_ = &lab.spawn(ns, label_, {"wireguard-go", "-f", ifname}, false, {"/run/wireguard"});
   socket_path_ = fmt::format("/proc/{}/root/run/wireguard/{}.sock", child_->pid(), ifname);
-  // wireguard-go creates the TUN device, then the socket: wait for it, bounded.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!fs::exists(socket_path_)) {
-    if (!child_->running())
-      throw std::runtime_error(fmt::format("wireguard-go exited at start; see {}",
-                                           lab.log_path("wireguard-go-" + ifname)));
-    if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error(
-          fmt::format("wireguard-go made no UAPI socket within 5 s ({})", socket_path_));
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  // wireguard-go creates the TUN device, then the socket file, then listens on it: wait
+  // until a connection is accepted, bounded (connect_uapi retries).
+  ::close(connect_uapi());
+}
+
+void WgDevice::check_running(const char* when) {
+  if (child_->running()) return;
+  const int status = child_->poll_exit().value_or(-1);
+  throw EnvironmentError(fmt::format(
+      "wireguard-go for {} exited {} ({}); its log ends with:\n{}\n(log kept in {}); check "
+      "that /dev/net/tun works in a network namespace (`ip tuntap add mode tun`) and that "
+      "wireguard-go runs by hand",
+      ifname_, when,
+      WIFEXITED(status)     ? fmt::format("exit status {}", WEXITSTATUS(status))
+      : WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                            : "status unknown",
+      lab_.log_tail(label_), lab_.keep_log(label_)));
+}
+
+int WgDevice::connect_uapi() {
+  // The /proc path can exceed sun_path: connect through a directory fd instead.
+  const std::string dir = socket_path_.substr(0, socket_path_.rfind('/'));
+  const std::string name = socket_path_.substr(socket_path_.rfind('/') + 1);
+  constexpr auto kBound = std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  int attempts = 0;
+  for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, kMaxPause)) {
+    ++attempts;
+    sys::Fd dfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    int err = errno;
+    if (dfd) {
+      sys::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (!fd) throw sys::SysError("socket", "AF_UNIX", errno);
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      const std::string via = fmt::format("/proc/self/fd/{}/{}", dfd.get(), name);
+      if (via.size() >= sizeof addr.sun_path)
+        throw std::logic_error("UAPI socket path too long: " + via);
+      std::memcpy(addr.sun_path, via.c_str(), via.size() + 1);
+      if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+        return fd.release();
+      err = errno;
+    }
+    // ENOENT: no socket file yet; ECONNREFUSED: the file is there, the listener not yet.
+    if (err != ENOENT && err != ECONNREFUSED)
+      throw LabError("connecting to wireguard-go's UAPI socket",
+                     sys::SysError("connect", socket_path_, err), "");
+    check_running("before its UAPI socket accepted a connection");
+    if (std::chrono::steady_clock::now() + pause > deadline)
+      throw LabError(fmt::format("wireguard-go's UAPI socket accepted no connection within {} s "
+                                 "({} attempts)",
+                                 kBound.count(), attempts),
+                     sys::SysError("connect", socket_path_, err),
+                     fmt::format("see its log (kept in {})", lab_.keep_log(label_)));
+    std::this_thread::sleep_for(pause);
   }
 }
 
 std::string WgDevice::transact(const std::string& request) {
-  sys::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) throw sys::SysError("socket", "AF_UNIX", errno);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  // The /proc path can exceed sun_path: connect through a directory fd instead.
-  std::string dir = socket_path_.substr(0, socket_path_.rfind('/'));
-  std::string name = socket_path_.substr(socket_path_.rfind('/') + 1);
-  sys::Fd dfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dfd) throw sys::SysError("open", dir, errno);
-  std::string via = fmt::format("/proc/self/fd/{}/{}", dfd.get(), name);
-  if (via.size() >= sizeof addr.sun_path)
-    throw std::runtime_error("UAPI socket path too long: " + via);
-  std::memcpy(addr.sun_path, via.c_str(), via.size() + 1);
-  sys::check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect",
-             socket_path_);
+  sys::Fd fd(connect_uapi());
   for (size_t off = 0; off < request.size();) {
     ssize_t n = ::write(fd.get(), request.data() + off, request.size() - off);
     if (n < 0) throw sys::SysError("write", socket_path_, errno);
@@ -92,9 +141,12 @@ std::string WgDevice::transact(const std::string& request) {
 
 void WgDevice::set(const std::string& body) {
   std::string reply = transact("set=1\n" + body + "\n");
-  if (reply.find("errno=0\n") == std::string::npos)
-    throw std::runtime_error(
-        fmt::format("wireguard-go refused the configuration of {}: {}", ifname_, reply));
+  if (reply.find("errno=0\n") != std::string::npos) return;
+  auto at = reply.find("errno=");
+  const int err = at == std::string::npos ? 0 : std::atoi(reply.c_str() + at + 6);
+  throw LabError(fmt::format("wireguard-go refused the configuration of {}", ifname_),
+                 sys::SysError("uapi set", ifname_, err),
+                 fmt::format("its log is kept in {}", lab_.keep_log(label_)));
 }
 
 std::map<std::string, std::string> WgDevice::get() {
@@ -105,6 +157,16 @@ std::map<std::string, std::string> WgDevice::get() {
     if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return out;
+}
+
+bool WgDevice::udp_listening(uint16_t port) {
+  for (const char* table : {"udp", "udp6"}) {
+    std::ifstream f(fmt::format("/proc/{}/net/{}", child_->pid(), table));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    if (udp_table_has_port(ss.str(), port)) return true;
+  }
+  return false;
 }
 
 long WgDevice::last_handshake_sec() {

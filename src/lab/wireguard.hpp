@@ -1,6 +1,7 @@
 #pragma once
 // WireGuard through Debian's wireguard-go, configured over its UAPI socket (the text protocol
 // `wg` speaks), with per-run keys.
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -13,10 +14,14 @@ struct WgKeys {
   static WgKeys generate();  // X25519 (nettle), clamped like `wg genkey`
 };
 
+// Whether a /proc/<pid>/net/udp (or udp6) table lists a socket bound to local `port`.
+bool udp_table_has_port(const std::string& table, uint16_t port);
+
 class WgDevice {
  public:
   // Starts `wireguard-go -f <ifname>` in `ns`, with a private /run/wireguard so that runs at
-  // the same time never share a UAPI socket path; waits (bounded) for the socket.
+  // the same time never share a UAPI socket path; waits (bounded) until the UAPI socket
+  // answers: its file appears before wireguard-go listens on it.
   WgDevice(Lab& lab, const std::string& ns, const std::string& ifname);
 
   // A UAPI "set" transaction; throws with the device's errno if it refuses.
@@ -24,14 +29,21 @@ class WgDevice {
   std::map<std::string, std::string> get();
   // Seconds of the peer's last handshake (0 if none yet).
   long last_handshake_sec();
+  // Whether a UDP socket of this device's network namespace is bound to `port` (wireguard-go
+  // opens it asynchronously, once it has seen its interface come up).
+  bool udp_listening(uint16_t port);
+  // Throws EnvironmentError if wireguard-go has exited, with its status and last log lines.
+  void check_running(const char* when);
 
   sys::Child& process() { return *child_; }
   const std::string& ifname() const { return ifname_; }
 
  private:
+  int connect_uapi();  // a connected fd; retries while the listener is not there yet, bounded
   std::string transact(const std::string& request);
+  Lab& lab_;
   std::string socket_path_;
-  std::string ifname_;
+  std::string ifname_, label_;
   sys::Child* child_;
 };
 

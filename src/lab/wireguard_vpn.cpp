@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "lab/vpn.hpp"
 #include "lab/wireguard.hpp"
+#include "model/errors.hpp"
 #include "sys/netns.hpp"
 #include "sys/syserror.hpp"
 
@@ -39,6 +41,16 @@ class WireGuardVpn final : public VpnDriver {
   WireGuardVpn(Lab& lab, const Scenario& s) : lab_(lab), s_(s), v_(s.vpn) {}
 
   void connect() override {
+    try {
+      bring_up();
+    } catch (const sys::SysError& e) {
+      throw LabError("connecting the VPN", e,
+                     "the kernel refused a step of a full-tunnel client's set-up (addresses, "
+                     "routes) or of the server's");
+    }
+  }
+
+  void bring_up() {
     const auto& n = lab_.names();
     const auto server_keys = WgKeys::generate(), client_keys = WgKeys::generate();
     const std::string endpoint_ip = ip_of(s_.topology.vpn_ip4);
@@ -58,6 +70,10 @@ class WireGuardVpn final : public VpnDriver {
       apply_nft(lab_.netns_fd(n.vpn), nat_ruleset("eth0", fmt::format("{}/{}", net, tunnel.len)));
     }
     start_resolver(lab_, n.vpn, v_.dns, "vpn-resolver", ip_of(s_.topology.server_ip4));
+    // wireguard-go opens its UDP socket once it has processed the link coming up, after
+    // set_up returned: a client's first initiation sent before that is lost, and WireGuard
+    // retries only after REKEY_TIMEOUT (5 s). Start the client once the server listens.
+    wait_for_server_socket();
 
     // The client, as a full-tunnel client sets itself up.
     client_ = std::make_unique<WgDevice>(lab_, n.client, v_.client_if);
@@ -107,24 +123,74 @@ class WireGuardVpn final : public VpnDriver {
   }
 
  private:
-  // The first packet into the tunnel starts the handshake; then wait for it, bounded.
-  void wait_for_handshake() {
-    {
-      sys::NetnsGuard in(lab_.netns_fd(lab_.names().client));
-      sys::Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-      sockaddr_in to{};
-      to.sin_family = AF_INET;
-      to.sin_port = htons(9);  // discard
-      ::inet_pton(AF_INET, v_.dns.c_str(), &to.sin_addr);
-      ::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (client_->last_handshake_sec() == 0) {
+  void wait_for_server_socket() {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + kServerListenBound;
+    for (auto pause = std::chrono::milliseconds(1); !server_->udp_listening(v_.port);
+         pause = std::min(pause * 2, std::chrono::milliseconds(20))) {
+      server_->check_running("before it opened its UDP port");
       if (std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("the WireGuard handshake did not complete within 5 s");
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        throw EnvironmentError(fmt::format(
+            "the VPN server's wireguard-go opened no UDP socket on port {} within {} s of its "
+            "interface {} coming up (read from /proc/{}/net/udp); its log ends with:\n{}\n(log "
+            "kept in {})",
+            v_.port, kServerListenBound.count(), v_.server_if, server_->process().pid(),
+            lab_.log_tail("wireguard-go-" + v_.server_if),
+            lab_.keep_log("wireguard-go-" + v_.server_if)));
+      std::this_thread::sleep_for(pause);
     }
   }
+
+  // A packet into the tunnel starts the handshake. It is sent again every so often while
+  // waiting: one read by wireguard-go before it has brought its peer up is dropped without
+  // starting anything. The bound is several of WireGuard's 5 s handshake retries.
+  void wait_for_handshake() {
+    sys::Fd udp;
+    {
+      sys::NetnsGuard in(lab_.netns_fd(lab_.names().client));
+      udp.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+      if (!udp)
+        throw LabError("a trigger socket in the client namespace",
+                       sys::SysError("socket", "AF_INET", errno), "");
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9);  // discard
+    ::inet_pton(AF_INET, v_.dns.c_str(), &to.sin_addr);
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + kHandshakeBound;
+    auto next_trigger = start;
+    int triggers = 0, send_errno = 0;
+    while (client_->last_handshake_sec() == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_trigger) {
+        if (::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+          send_errno = errno;
+        ++triggers;
+        next_trigger = now + kTriggerEvery;
+      }
+      client_->check_running("while waiting for the handshake");
+      server_->check_running("while waiting for the handshake");
+      if (now > deadline)
+        throw EnvironmentError(fmt::format(
+            "the WireGuard handshake did not complete within {} s: {} datagrams sent into {} "
+            "(to {}:9){}; the server listened on UDP {}:{}. The client's wireguard-go log ends "
+            "with:\n{}\nThe server's:\n{}\n(logs kept in {}); check that nothing in the lab's "
+            "path drops UDP (nftables) and that the machine is not overloaded",
+            kHandshakeBound.count(), triggers, v_.client_if, v_.dns,
+            send_errno ? fmt::format(", the last send failed with {}", sys::errno_name(send_errno))
+                       : "",
+            ip_of(s_.topology.vpn_ip4), v_.port, lab_.log_tail("wireguard-go-" + v_.client_if),
+            lab_.log_tail("wireguard-go-" + v_.server_if),
+            (lab_.keep_log("wireguard-go-" + v_.server_if),
+             lab_.keep_log("wireguard-go-" + v_.client_if), lab_.kept_dir())));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  static constexpr auto kServerListenBound = std::chrono::seconds(5);
+  static constexpr auto kHandshakeBound = std::chrono::seconds(20);
+  static constexpr auto kTriggerEvery = std::chrono::milliseconds(250);
 
   Lab& lab_;
   const Scenario& s_;
