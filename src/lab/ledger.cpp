@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <signal.h>
@@ -38,12 +40,39 @@ std::string start_time(pid_t pid) {
   return field;
 }
 
+// State letter (field 3 of /proc/<pid>/stat): 'Z' for a zombie; empty once gone.
+char state_of(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(f, stat);
+  auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '\0' : stat[close + 2];
+}
+
+// The same process (pid and start time), not yet exited: a killed owner awaiting its
+// parent's wait is a zombie, and its run is dead.
+bool same_process_alive(pid_t pid, const std::string& started) {
+  if (pid <= 0 || started.empty() || start_time(pid) != started) return false;
+  const char state = state_of(pid);
+  return state != '\0' && state != 'Z' && state != 'X';
+}
+
 bool owner_alive(const std::string& run_dir) {
   std::ifstream f(run_dir + "/owner");
   pid_t pid = 0;
   std::string started;
   if (!(f >> pid >> started)) return false;
-  return start_time(pid) == started;
+  return same_process_alive(pid, started);
+}
+
+// The processes a run's ledger recorded, by pid with their start times.
+std::map<pid_t, std::string> recorded_processes(const std::string& run_dir) {
+  std::map<pid_t, std::string> pids;
+  std::ifstream f(run_dir + "/pids");
+  pid_t pid = 0;
+  std::string started, label;
+  while (f >> pid >> started >> label) pids[pid] = started;
+  return pids;
 }
 
 ino_t inode_of(const std::string& path) {
@@ -67,10 +96,72 @@ std::vector<pid_t> processes_in(const std::set<ino_t>& inodes) {
   return pids;
 }
 
+bool in_namespaces(pid_t pid, const std::set<ino_t>& inodes) {
+  ino_t ino = inode_of(fmt::format("/proc/{}/ns/net", pid));
+  return ino && inodes.count(ino);
+}
+
+// Ends every process living in one of `inodes`, and every `recorded` one (pid, start time)
+// still alive, waiting until each is gone. Repeats while the sweep finds new ones (a
+// session's child forked meanwhile), bounded.
+std::vector<sys::EndedProcess> end_processes_in(const std::set<ino_t>& inodes,
+                                                const std::map<pid_t, std::string>& recorded,
+                                                std::chrono::milliseconds grace) {
+  auto ours = [&](pid_t p) {
+    auto it = recorded.find(p);
+    return in_namespaces(p, inodes) || (it != recorded.end() && same_process_alive(p, it->second));
+  };
+  std::vector<sys::EndedProcess> all;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<pid_t> pids = inodes.empty() ? std::vector<pid_t>{} : processes_in(inodes);
+    if (round == 0)
+      for (const auto& [p, started] : recorded)
+        if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
+    if (pids.empty()) break;
+    auto ended = sys::end_processes(pids, ours, grace, std::chrono::milliseconds(3000));
+    if (ended.empty()) break;
+    all.insert(all.end(), ended.begin(), ended.end());
+  }
+  return all;
+}
+
+// Zombies among our children that no Child tracks: orphans of the lab (a daemon's fork, an
+// ssh session) reparented to us as their subreaper. Reaped so that none outlives the run.
+void reap_orphans() {
+  const pid_t self = ::getpid();
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::ifstream f(fmt::format("/proc/{}/stat", pid));
+    std::string stat;
+    std::getline(f, stat);
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    if (rest >> state >> ppid && state == 'Z' && ppid == self)
+      ::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG);
+  }
+  ::closedir(proc);
+}
+
+std::string describe(const sys::EndedProcess& p) {
+  return fmt::format("process {} ({}){}{}", p.pid, p.command,
+                     p.needed_kill ? ", SIGKILL after SIGTERM was ignored" : "",
+                     p.gone ? "" : ", STILL THERE after SIGKILL");
+}
+
 }  // namespace
 
 Ledger::Ledger(std::string prefix)
     : prefix_(std::move(prefix)), run_dir_(std::string(kStateDir) + "/" + prefix_) {
+  // Orphans of the lab's processes (a daemon's second fork, an ssh session's children) are
+  // reparented to us rather than to init, so that teardown can wait for them and reap them.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   fs::create_directories(kStateDir);
   if (::mkdir(run_dir_.c_str(), 0700) < 0) throw sys::SysError("mkdir", run_dir_, errno);
   std::ofstream(run_dir_ + "/owner") << ::getpid() << ' ' << start_time(::getpid()) << '\n';
@@ -148,8 +239,9 @@ void Ledger::path(const std::string& p) {
 sys::Child& Ledger::process(const std::string& label, sys::Child child) {
   children_.push_back(std::make_unique<sys::Child>(std::move(child)));
   entries_.push_back({Entry::Kind::process, label, children_.back().get(), {}});
+  const pid_t pid = children_.back()->pid();
   std::ofstream(run_dir_ + "/pids", std::ios::app)
-      << children_.back()->pid() << ' ' << label << '\n';
+      << pid << ' ' << start_time(pid) << ' ' << label << '\n';
   return *children_.back();
 }
 
@@ -186,10 +278,9 @@ std::vector<std::string> Ledger::teardown() {
     if (e.kind == Entry::Kind::netns)
       inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + e.name));
   inodes.erase(0);
-  for (pid_t pid : processes_in(inodes)) {
-    ::kill(pid, SIGKILL);
-    problems.push_back(fmt::format("killed process {} left in a lab namespace", pid));
-  }
+  for (const auto& p : end_processes_in(inodes, {}, std::chrono::milliseconds(300)))
+    problems.push_back(fmt::format("ended {}, left in a lab namespace", describe(p)));
+  reap_orphans();
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     try {
       switch (it->kind) {
@@ -253,10 +344,10 @@ std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& wante
     auto namespaces = sys::netns_list(prefix + "-");
     for (const auto& ns : namespaces)
       inodes.insert(inode_of(std::string(sys::kNetnsDir) + "/" + ns));
-    for (pid_t pid : processes_in(inodes)) {
-      ::kill(pid, SIGKILL);
-      out.push_back(fmt::format("{}: killed process {}", prefix, pid));
-    }
+    inodes.erase(0);
+    for (const auto& p :
+         end_processes_in(inodes, recorded_processes(run_dir), std::chrono::milliseconds(200)))
+      out.push_back(fmt::format("{}: ended {}", prefix, describe(p)));
     for (const auto& ns : namespaces) {
       out.push_back(fmt::format("{}: {} namespace {}", prefix,
                                 sys::netns_delete(ns) ? "deleted" : "COULD NOT delete", ns));

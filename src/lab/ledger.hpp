@@ -51,12 +51,15 @@ class Ledger {
 // A fresh run prefix "ss-<6 hex>", unique among existing namespaces and state dirs.
 std::string new_run_prefix();
 
-// Removes what dead runs left (namespaces, their processes, /etc/netns files, state dirs):
-// every prefix given, or every "ss-" prefix whose owning process is gone. Returns lines to
-// print. Never touches a run that is still alive.
 // Removes the shared directories runs created, once no run is left; under a lock.
 std::vector<std::string> release_shared_dirs();
 
+// Removes what dead runs left (namespaces, their processes, /etc/netns files, state dirs):
+// every prefix given, or every "ss-" prefix whose owning process is gone (or a zombie).
+// Processes are those living in the run's namespaces (by namespace inode) and those its
+// ledger recorded (by pid and start time), never found by name; each is ended and waited
+// for. Returns lines to print, naming each process ended (pid, command). Never touches a
+// run that is still alive.
 std::vector<std::string> cleanup_leftovers(const std::vector<std::string>& prefixes);
 
 }  // namespace ss::lab

@@ -10,8 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "sys/syserror.hpp"
@@ -182,6 +185,78 @@ void stop_all(const std::vector<Child*>& children, std::chrono::milliseconds gra
     }
   }
   for (Child* c : children) c->stop(std::chrono::milliseconds(0));  // SIGKILL and reap what is left
+}
+
+std::string process_command(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string cmd = ss.str();
+  while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+  std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+  if (cmd.empty()) {  // a kernel thread or a process past exec: its short name
+    std::ifstream c("/proc/" + std::to_string(pid) + "/comm");
+    std::getline(c, cmd);
+  }
+  if (cmd.size() > 100) cmd = cmd.substr(0, 97) + "...";
+  return cmd;
+}
+
+namespace {
+
+bool readable(int fd) {
+  pollfd pfd{fd, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0;
+}
+
+struct Pinned {
+  Fd pidfd;  // readable once the process has exited
+  EndedProcess info;
+};
+
+// Waits until every pidfd is readable (its process exited) or the deadline passes.
+void wait_exits(const std::vector<Pinned>& procs, std::chrono::steady_clock::time_point deadline) {
+  for (const auto& p : procs) {
+    while (!readable(p.pidfd.get())) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      pollfd pfd{p.pidfd.get(), POLLIN, 0};
+      ::poll(&pfd, 1, static_cast<int>(std::min<long>(left.count(), 50)));
+    }
+  }
+}
+
+void signal_all(const std::vector<Pinned>& procs, int sig) {
+  for (const auto& p : procs)
+    if (!readable(p.pidfd.get())) ::syscall(SYS_pidfd_send_signal, p.pidfd.get(), sig, nullptr, 0);
+}
+
+}  // namespace
+
+std::vector<EndedProcess> end_processes(const std::vector<pid_t>& pids,
+                                        const std::function<bool(pid_t)>& still_ours,
+                                        std::chrono::milliseconds grace,
+                                        std::chrono::milliseconds kill_wait) {
+  std::vector<Pinned> procs;
+  for (pid_t pid : pids) {
+    Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) continue;               // already gone
+    if (!still_ours(pid)) continue;  // checked while the pidfd pins the process
+    procs.push_back({std::move(fd), {pid, process_command(pid), false, false}});
+  }
+  signal_all(procs, SIGTERM);
+  wait_exits(procs, std::chrono::steady_clock::now() + grace);
+  for (auto& p : procs) p.info.needed_kill = !readable(p.pidfd.get());
+  signal_all(procs, SIGKILL);
+  wait_exits(procs, std::chrono::steady_clock::now() + kill_wait);
+  std::vector<EndedProcess> ended;
+  for (auto& p : procs) {
+    p.info.gone = readable(p.pidfd.get());
+    if (p.info.gone) ::waitpid(p.info.pid, nullptr, WNOHANG);  // ours: reaped; else ECHILD
+    ended.push_back(p.info);
+  }
+  return ended;
 }
 
 std::pair<int, std::string> run_capture(const SpawnSpec& spec_in,

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -56,6 +57,26 @@ class Child {
 // Stops several children at once: SIGTERM to all, then waits for all together up to `grace`,
 // then SIGKILL to whoever is left; reaps them all.
 void stop_all(const std::vector<Child*>& children, std::chrono::milliseconds grace);
+
+// A process this program did not start (or no longer tracks), ended by pid.
+struct EndedProcess {
+  pid_t pid = -1;
+  std::string command;       // its command line as /proc showed it before the signal
+  bool needed_kill = false;  // still there after SIGTERM and the grace period
+  bool gone = false;         // seen exiting (its pidfd became readable) within the bound
+};
+
+// Ends processes by pid and waits until each is gone: a pidfd is opened for each pid and only
+// kept if `still_ours(pid)` confirms it afterwards (so a reused pid is never signalled); then
+// SIGTERM to all, one shared grace period, SIGKILL to whoever is left, and a bounded wait for
+// their exits. Zombies that are our own children are reaped.
+std::vector<EndedProcess> end_processes(const std::vector<pid_t>& pids,
+                                        const std::function<bool(pid_t)>& still_ours,
+                                        std::chrono::milliseconds grace,
+                                        std::chrono::milliseconds kill_wait);
+
+// The command line of a process ("" if it is gone), as `ps -o args` prints it, shortened.
+std::string process_command(pid_t pid);
 
 // Forks and execs. The child dies with its parent (PR_SET_PDEATHSIG), sits in its own
 // process group (a terminal's Ctrl-C reaches splitsecond, which tears down in order), and
