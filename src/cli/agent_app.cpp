@@ -51,12 +51,12 @@ void add_ws(CLI::App& agent) {
     if (w.reconnect.cap < w.reconnect.base)
       throw UsageError(
           fmt::format("--reconnect-cap: {} is shorter than --reconnect-base {}", o->cap, o->base));
-    std::exit(probes::run_ws_client(w));
+    agent_exit(probes::run_ws_client(w));
   });
   auto* server = agent.add_subcommand("ws-server", "WebSocket echo server for the WebSocket probe");
   server->add_option("--listen", o->listen, "IP:PORT")->required();
   server->callback(
-      [o] { std::exit(probes::run_ws_server(probes::Endpoint::parse(o->listen, "--listen"))); });
+      [o] { agent_exit(probes::run_ws_server(probes::Endpoint::parse(o->listen, "--listen"))); });
 }
 
 void add_http(CLI::App& agent) {
@@ -69,7 +69,7 @@ void add_http(CLI::App& agent) {
       agent.add_subcommand("http-ipseen", "HTTP server answering with the client address it saw");
   server->add_option("--listen", o->listen, "IP:PORT")->required();
   server->callback(
-      [o] { std::exit(probes::run_http_ipseen(probes::Endpoint::parse(o->listen, "--listen"))); });
+      [o] { agent_exit(probes::run_http_ipseen(probes::Endpoint::parse(o->listen, "--listen"))); });
   auto* client =
       agent.add_subcommand("http-client", "ip-seen probe client: one GET every interval");
   client->add_option("--server", o->server, "IP:PORT")->required();
@@ -89,7 +89,7 @@ void add_http(CLI::App& agent) {
     h.duration = positive_duration(o->duration, "--duration");
     h.timeout = positive_duration(o->timeout, "--timeout");
     h.new_connection_each = o->new_connection_each;
-    std::exit(probes::run_http_client(h));
+    agent_exit(probes::run_http_client(h));
   });
 }
 
@@ -121,7 +121,7 @@ void add_doh(CLI::App& agent) {
     d.timeout = positive_duration(o->timeout, "--timeout");
     d.cacert = o->cacert;
     d.insecure = o->insecure;
-    std::exit(probes::run_doh_client(d));
+    agent_exit(probes::run_doh_client(d));
   });
 }
 

@@ -24,7 +24,7 @@ void add_mptcp_agents(CLI::App& agent) {
     m.server = probes::Endpoint::parse(o->server, "--server");
     m.interval = duration_option(o->interval, "--interval");
     m.duration = duration_option(o->duration, "--duration");
-    std::exit(probes::run_mptcp_client(m));
+    agent_exit(probes::run_mptcp_client(m));
   });
 
   auto* server = agent.add_subcommand("mptcp-server", "MPTCP echo server; prints its subflows");
@@ -34,7 +34,7 @@ void add_mptcp_agents(CLI::App& agent) {
     probes::MptcpServerOptions m;
     m.listen = probes::Endpoint::parse(o->listen, "--listen");
     m.interval = duration_option(o->interval, "--interval");
-    std::exit(probes::run_mptcp_server(m));
+    agent_exit(probes::run_mptcp_server(m));
   });
 }
 

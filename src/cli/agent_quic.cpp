@@ -15,7 +15,7 @@ namespace quic = ss::probes::quic;
 
 // Exits with the agent's status once everything it owned is destroyed (4: set-up failed).
 void exit_with(int status) {
-  if (status != 0) std::exit(status);
+  if (status != 0) agent_exit(status);
 }
 
 void add_server(CLI::App& agent) {

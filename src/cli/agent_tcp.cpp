@@ -31,13 +31,13 @@ void add_tcp_agents(CLI::App& agent) {
     t.mode = probes::parse_tcp_mode(o->mode);
     if (!o->user_timeout.empty())
       t.user_timeout = duration_option(o->user_timeout, "--user-timeout");
-    std::exit(probes::run_tcp_client(t));
+    agent_exit(probes::run_tcp_client(t));
   });
 
   auto* server = agent.add_subcommand("tcp-server", "TCP echo server for the TCP probe");
   server->add_option("--listen", o->listen, "IP:PORT")->required();
   server->callback(
-      [o] { std::exit(probes::run_tcp_server(probes::Endpoint::parse(o->listen, "--listen"))); });
+      [o] { agent_exit(probes::run_tcp_server(probes::Endpoint::parse(o->listen, "--listen"))); });
 
   auto* dns =
       agent.add_subcommand("dns-client", "DNS probe: TXT lookups through the system resolver");
@@ -49,7 +49,7 @@ void add_tcp_agents(CLI::App& agent) {
     d.name = o->name;
     d.interval = duration_option(o->interval, "--interval");
     d.duration = duration_option(o->duration, "--duration");
-    std::exit(probes::run_dns_client(d));
+    agent_exit(probes::run_dns_client(d));
   });
 }
 

@@ -42,7 +42,7 @@ void add_watch(CLI::App& agent, const std::string& name, probes::Terminal termin
     w.env.insert(w.env.end(), o->env.begin(), o->env.end());
     w.argv = o->command;
     w.ready_on_output = o->ready_on_output;
-    std::exit(probes::run_watch(w));
+    agent_exit(probes::run_watch(w));
   });
 }
 

@@ -4,6 +4,15 @@
 
 namespace ss::cli {
 
+// An agent's exit status, carried to main() (the one place that turns outcomes into exit
+// codes) instead of std::exit() from a callback, which would skip every destructor.
+struct ExitStatus {
+  int status;
+};
+[[noreturn]] inline void agent_exit(int status) {
+  throw ExitStatus{status};
+}
+
 void add_lab_commands(CLI::App& app);    // run, scenarios, cleanup (lab_cmd.cpp)
 void add_storm_commands(CLI::App& app);  // storm sim, storm real (storm_cmd.cpp)
 

@@ -68,14 +68,7 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->add_option("--window", args->window,
                       "observation window after the disconnect (default: the scenario's, 3s)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
-  run_cmd->callback([args] {
-    try {
-      run(*args);
-    } catch (const lab::Interrupted& e) {
-      fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
-      std::exit(130);
-    }
-  });
+  run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
   auto claims_json = std::make_shared<std::string>();
   auto* claims = app.add_subcommand(
@@ -84,19 +77,14 @@ void add_lab_commands(CLI::App& app) {
                      "write the verdicts (schema splitsecond.claims/1) to FILE");
   claims->callback([claims_json] {
     check_writable(*claims_json, "--json");
-    try {
-      auto runs = lab::run_claim_experiments(
-          {}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
-      auto results = evaluate_claims(runs);
-      fmt::print("{}", render_claims(results));
-      if (!claims_json->empty()) {
-        std::ofstream f(*claims_json, std::ios::trunc);
-        f << claims_to_json(results).dump(2) << '\n';
-        if (!f) throw std::runtime_error("could not write " + *claims_json);
-      }
-    } catch (const lab::Interrupted& e) {
-      fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
-      std::exit(130);
+    auto runs = lab::run_claim_experiments(
+        {}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
+    auto results = evaluate_claims(runs);
+    fmt::print("{}", render_claims(results));
+    if (!claims_json->empty()) {
+      std::ofstream f(*claims_json, std::ios::trunc);
+      f << claims_to_json(results).dump(2) << '\n';
+      if (!f) throw std::runtime_error("could not write " + *claims_json);
     }
   });
 

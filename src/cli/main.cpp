@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/commands.hpp"
+#include "lab/experiment.hpp"
 #include "model/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,11 @@ int main(int argc, char** argv) {
   } catch (const ss::UsageError& e) {
     fmt::print(stderr, "splitsecond: {}\n", e.what());
     return static_cast<int>(ss::Exit::usage);
+  } catch (const ss::cli::ExitStatus& e) {
+    return e.status;  // an agent's own status
+  } catch (const ss::lab::Interrupted& e) {
+    fmt::print(stderr, "splitsecond: {}; everything the run created was removed\n", e.what());
+    return 130;
   } catch (const ss::EnvironmentError& e) {
     fmt::print(stderr, "splitsecond: cannot run here: {}\n", e.what());
     return static_cast<int>(ss::Exit::environment);

@@ -199,6 +199,26 @@ bool is_stream_probe(const std::string& name) {
          name == "ssh" || name == "mosh";
 }
 
+// The tunnel interfaces are created beside the namespaces' own (the client's physical one
+// and lo; the VPN server's eth0 and lo): a name already taken would only show up as
+// wireguard-go failing at start.
+void check_tunnel_names(const TableReader& r, const toml::table& root, const Scenario& s) {
+  auto node = [&](const char* path) { return root.at_path(path).node(); };
+  auto check = [&](const char* key, const std::string& name, const std::string& taken,
+                   const std::string& by) {
+    if (name != taken) return;
+    const toml::node* at = node(key) ? node(key) : node(by.c_str());
+    r.fail(at, key,
+           fmt::format("'{}' is already the name of {} in the same namespace: give the tunnel "
+                       "interface another name",
+                       name, by));
+  };
+  check("vpn.client_if", s.vpn.client_if, s.topology.client_if, "topology.client_if");
+  check("vpn.client_if", s.vpn.client_if, "lo", "the loopback interface");
+  check("vpn.server_if", s.vpn.server_if, "eth0", "the VPN server's physical interface");
+  check("vpn.server_if", s.vpn.server_if, "lo", "the loopback interface");
+}
+
 void read_probes(TableReader& r, const toml::table& t, const std::string& origin, Scenario& s) {
   std::string names;
   for (const auto& k : known_probes()) names += (names.empty() ? "" : ", ") + k.name;
@@ -294,6 +314,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     TableReader vr(*t, "vpn", origin);
     read_vpn(vr, s.vpn);
   }
+  check_tunnel_names(r, root, s);
   if (auto* t = r.table("disconnect")) {
     TableReader dr(*t, "disconnect", origin);
     std::string mode = "clean";
