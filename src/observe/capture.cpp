@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "model/errors.hpp"
 #include "sys/event_loop.hpp"
 #include "sys/netns.hpp"
 
@@ -14,7 +15,9 @@ Capture::Capture(int netns_fd, const std::string& ifname, const std::string& sav
   {
     sys::NetnsGuard in(netns_fd);  // the packet socket belongs to the lab namespace
     pcap_ = pcap_create(ifname.c_str(), err);
-    if (!pcap_) throw std::runtime_error(fmt::format("pcap_create({}): {}", ifname, err));
+    if (!pcap_)
+      throw EnvironmentError(fmt::format(
+          "libpcap could not capture on {} in the lab's namespace: pcap_create: {}", ifname, err));
     pcap_set_snaplen(pcap_, 65535);
     pcap_set_immediate_mode(pcap_, 1);
     pcap_set_buffer_size(pcap_, 8 << 20);
@@ -23,7 +26,11 @@ Capture::Capture(int netns_fd, const std::string& ifname, const std::string& sav
     if (rc < 0) {
       std::string msg = pcap_geterr(pcap_);
       pcap_close(pcap_);
-      throw std::runtime_error(fmt::format("pcap_activate({}): {}", ifname, msg));
+      throw EnvironmentError(fmt::format(
+          "libpcap could not capture on {} in the lab's namespace: pcap_activate: {} ({}); "
+          "the capture needs AF_PACKET sockets and CAP_NET_RAW (run as root, outside a sandbox "
+          "that forbids packet sockets)",
+          ifname, msg, pcap_statustostr(rc)));
     }
   }
   if (pcap_setnonblock(pcap_, 1, err) < 0)
