@@ -20,6 +20,7 @@
 #include "model/fate.hpp"
 #include "model/packet.hpp"
 #include "model/resolv.hpp"
+#include "model/survival_rule.hpp"
 #include "observe/capture.hpp"
 #include "observe/resolv_watch.hpp"
 #include "observe/rtnl.hpp"
@@ -399,21 +400,12 @@ class Experiment final : public ProbeEnv {
     return f;
   }
 
-  // When the disconnect completed: when the call returned (clean, keep-interface); in crash
-  // mode, when the monitor saw the tunnel link removed, or the end of the window if it never
-  // was. Sets trigger_end_ and says which.
+  // When the disconnect completed (model/survival_rule.hpp); sets trigger_end_, says how known.
   const char* trigger_completion() {
-    trigger_end_ = trigger_done_;
-    if (s_.disconnect != DisconnectMode::crash) return "call";
-    for (const auto& [t, e] : raw_) {
-      if (t < t0_ || t > end_ || e.layer != Layer::link || e.kind != "removed" ||
-          e.detail.value("ifname", "") != s_.vpn.client_if)
-        continue;
-      trigger_end_ = t;
-      return "link-removed";
-    }
-    trigger_end_ = end_;
-    return "window-end";
+    const TriggerEnd e = trigger_end(s_.disconnect == DisconnectMode::crash, raw_, s_.vpn.client_if,
+                                     t0_, trigger_done_, end_);
+    trigger_end_ = e.at_ns;
+    return e.by;
   }
 
   // What the probe's own flow put on the physical interface after t=0.

@@ -78,4 +78,15 @@ void judge_into(ProbeFate& f, const StreamTrace& trace, const Window& w) {
   apply_survival(f, judge_stream(trace, w), trace, w);
 }
 
+TriggerEnd trigger_end(bool crash, const std::vector<std::pair<int64_t, Event>>& events,
+                       const std::string& tunnel_if, int64_t t0_ns, int64_t call_done_ns,
+                       int64_t end_ns) {
+  if (!crash) return {call_done_ns, "call"};
+  for (const auto& [t, e] : events)
+    if (t >= t0_ns && t <= end_ns && e.layer == Layer::link && e.kind == "removed" &&
+        e.detail.value("ifname", "") == tunnel_if)
+      return {t, "link-removed"};
+  return {end_ns, "window-end"};
+}
+
 }  // namespace ss

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/record.hpp"
@@ -61,5 +62,17 @@ void apply_survival(ProbeFate& f, const Survival& s, const StreamTrace& trace, c
 
 // The two together.
 void judge_into(ProbeFate& f, const StreamTrace& trace, const Window& w);
+
+// When the disconnect completed, and how that is known: "call" (the trigger's call returned:
+// clean, keep-interface), "link-removed" (crash: the first removal of the tunnel link the
+// recorder read in [t0, end]), "window-end" (crash, and the link never went).
+struct TriggerEnd {
+  int64_t at_ns = 0;
+  const char* by = "call";
+};
+// `events`: what the recorder read, each with its CLOCK_MONOTONIC time.
+TriggerEnd trigger_end(bool crash, const std::vector<std::pair<int64_t, Event>>& events,
+                       const std::string& tunnel_if, int64_t t0_ns, int64_t call_done_ns,
+                       int64_t end_ns);
 
 }  // namespace ss

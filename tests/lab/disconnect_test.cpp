@@ -5,6 +5,12 @@ using namespace labtest;
 
 namespace {
 
+const nlohmann::json* trigger_of(const nlohmann::json& rec) {
+  for (const auto& e : rec["events"])
+    if (e["layer"] == "link" && e["kind"] == "trigger") return &e;
+  return nullptr;
+}
+
 TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
   REQUIRE_ROOT();
   auto rec = run_json("disconnect");
@@ -32,6 +38,13 @@ TEST(Disconnect, CleanTeardownIsRecordedLayerByLayer) {
   ASSERT_NE(tcp, nullptr);
   EXPECT_TRUE((*tcp)["setup_ok"].get<bool>());
   EXPECT_FALSE((*tcp)["survived"].get<bool>());
+  EXPECT_NE((*tcp)["outcome"], "yes") << tcp->dump();
+  EXPECT_GT((*tcp)["silence_bound_ms"].get<double>(), 0) << tcp->dump();
+  // A clean disconnect completes when its call returns.
+  const auto* trigger = trigger_of(rec);
+  ASSERT_NE(trigger, nullptr);
+  EXPECT_EQ((*trigger)["completed_by"], "call");
+  EXPECT_EQ((*trigger)["completed_us"], (*trigger)["took_us"]);
   // The tunnel carried traffic before the disconnect.
   EXPECT_TRUE(has_event(rec, "packet", "tunnel", [](auto& e) { return e["t_us"] < 0; }));
   EXPECT_GT(rec["timings"]["lab_up_ms"].get<double>(), 0);
@@ -50,6 +63,16 @@ TEST(Disconnect, CrashKillsTheTunnelWithoutTidying) {
   auto* tcp = probe(rec, "tcp");
   ASSERT_NE(tcp, nullptr);
   EXPECT_FALSE((*tcp)["survived"].get<bool>());
+  // A crash completes when the tunnel link is seen removed, not when SIGKILL was sent.
+  const auto* trigger = trigger_of(rec);
+  ASSERT_NE(trigger, nullptr);
+  EXPECT_EQ((*trigger)["completed_by"], "link-removed") << trigger->dump();
+  EXPECT_TRUE(has_event(rec, "link", "removed", [&](auto& e) {
+    return e["ifname"] == "tun0" && e["t_us"] == (*trigger)["completed_us"];
+  })) << trigger->dump();
+  EXPECT_NEAR((*tcp)["trigger_end_ms"].get<double>() * 1000,
+              (*trigger)["completed_us"].get<double>(), 1.0)  // ns vs whole us
+      << tcp->dump();
 }
 
 TEST(Disconnect, PcapIsReadableByTshark) {

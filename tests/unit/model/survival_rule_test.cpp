@@ -103,3 +103,44 @@ TEST(SurvivalRule, TheFateCarriesTheOutcomeAndTheFigures) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+std::pair<int64_t, Event> link_event(int64_t t_ns, const char* kind, const char* ifname) {
+  Event e;
+  e.layer = Layer::link;
+  e.kind = kind;
+  e.detail = {{"ifname", ifname}, {"index", 3}, {"up", false}, {"lower_up", false}};
+  return {t_ns, e};
+}
+
+constexpr int64_t kT0 = 1'000 * kMs, kCall = kT0 + 3 * kMs, kEnd = kT0 + 3'000 * kMs;
+
+TEST(TriggerEnd, CleanAndKeepInterfaceEndWhenTheCallReturns) {
+  const auto e =
+      trigger_end(false, {link_event(kT0 + 9 * kMs, "removed", "tun0")}, "tun0", kT0, kCall, kEnd);
+  EXPECT_EQ(e.at_ns, kCall);
+  EXPECT_STREQ(e.by, "call");
+}
+
+TEST(TriggerEnd, ACrashEndsWhenTheTunnelLinkIsSeenRemoved) {
+  const std::vector<std::pair<int64_t, Event>> events = {
+      link_event(kT0 - 5 * kMs, "removed", "tun0"),  // before t=0: another run's, not this one
+      link_event(kT0 + 4 * kMs, "down", "tun0"), link_event(kT0 + 5 * kMs, "removed", "veth9"),
+      link_event(kT0 + 7 * kMs, "removed", "tun0"), link_event(kT0 + 8 * kMs, "removed", "tun0")};
+  const auto e = trigger_end(true, events, "tun0", kT0, kCall, kEnd);
+  EXPECT_EQ(e.at_ns, kT0 + 7 * kMs);
+  EXPECT_STREQ(e.by, "link-removed");
+}
+
+TEST(TriggerEnd, ACrashWhoseLinkNeverGoesEndsWithTheWindow) {
+  const std::vector<std::pair<int64_t, Event>> events = {link_event(kT0 + 4 * kMs, "down", "tun0"),
+                                                         link_event(kEnd + 1, "removed", "tun0")};
+  const auto e = trigger_end(true, events, "tun0", kT0, kCall, kEnd);
+  EXPECT_EQ(e.at_ns, kEnd);
+  EXPECT_STREQ(e.by, "window-end");
+}
+
+}  // namespace
+}  // namespace ss
