@@ -71,30 +71,4 @@ TEST(Probes, OptionOutOfRangeExits2) {
   EXPECT_NE(r.err.find("probes.tcp.interval"), std::string::npos) << r.err;
 }
 
-TEST(Claims, VerdictsAreStableAcrossRuns) {
-  REQUIRE_ROOT();
-  auto verdicts = [] {
-    const std::string json = temp_path("claims.json");
-    Result r = sh(bin() + " claims --json " + json, 300);
-    EXPECT_EQ(r.status, 0) << r.err;
-    auto j = nlohmann::json::parse(slurp(json), nullptr, false);
-    std::remove(json.c_str());
-    std::map<std::string, std::string> out;
-    if (j.is_discarded()) return out;
-    EXPECT_EQ(j["schema"], "splitsecond.claims/1");
-    for (const auto& c : j["claims"]) {
-      const std::string v = c["verdict"];
-      EXPECT_TRUE(v == "confirmed" || v == "contradicted" || v == "depends") << c.dump();
-      out[c["id"]] = v;
-    }
-    return out;
-  };
-  const std::string before = host_state();
-  auto first = verdicts();
-  auto second = verdicts();
-  EXPECT_FALSE(first.empty());
-  EXPECT_EQ(first, second);
-  EXPECT_EQ(host_state(), before);
-}
-
 }  // namespace
