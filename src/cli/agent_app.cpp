@@ -96,7 +96,7 @@ void add_http(CLI::App& agent) {
 void add_doh(CLI::App& agent) {
   struct Opts {
     std::string url, name = "probe.splitsecond.test", interval = "200ms", duration = "30s",
-                     timeout = "2s", cacert;
+                     timeout = "2s", cacert, dns_cache = "60s";
     bool insecure = false;
   };
   auto o = std::make_shared<Opts>();
@@ -107,6 +107,9 @@ void add_doh(CLI::App& agent) {
   client->add_option("--interval", o->interval);
   client->add_option("--duration", o->duration);
   client->add_option("--timeout", o->timeout, "per lookup, connection included");
+  client->add_option("--dns-cache", o->dns_cache,
+                     "how long libcurl keeps the resolver's address (0s: resolve for every new "
+                     "connection; default: libcurl's 60s)");
   auto* cacert = client->add_option("--cacert", o->cacert, "PEM file to verify the resolver with")
                      ->check(CLI::ExistingFile);
   client->add_flag("--insecure", o->insecure, "do not verify the resolver's certificate")
@@ -119,6 +122,11 @@ void add_doh(CLI::App& agent) {
     d.interval = positive_duration(o->interval, "--interval");
     d.duration = positive_duration(o->duration, "--duration");
     d.timeout = positive_duration(o->timeout, "--timeout");
+    auto cache = parse_duration(o->dns_cache);  // 0s allowed: no cache
+    if (!cache)
+      throw UsageError(
+          fmt::format("--dns-cache: '{}' is not a duration such as 0s or 60s", o->dns_cache));
+    d.dns_cache = *cache;
     d.cacert = o->cacert;
     d.insecure = o->insecure;
     agent_exit(probes::run_doh_client(d));

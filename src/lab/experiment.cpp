@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "lab/probe.hpp"
+#include "lab/server_view.hpp"
 #include "lab/vpn.hpp"
+#include "model/doh_view.hpp"
 #include "model/errors.hpp"
 #include "model/fate.hpp"
 #include "model/packet.hpp"
@@ -307,6 +309,7 @@ class Experiment final : public ProbeEnv {
     capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); });
     lost_ = monitor.overruns();
     pcap_dropped_ = capture.dropped();
+    if (!interrupted) read_server_sockets_now();
     if (interrupted) throw Interrupted("interrupted during the observation window");
   }
 
@@ -376,6 +379,8 @@ class Experiment final : public ProbeEnv {
     for (const auto& a : agents_) add_agent_events(a, r);
     sort_timeline(r.events);
     for (const auto& rp : probes_) r.probes.push_back(fate_of(rp));
+    add_doh_views(r);
+    add_server_sockets(r);
     for (const auto& name : unavailable_)
       r.notes.push_back("probe '" + name + "' is not available in this build: not run");
     r.netlink_events_lost = lost_;
@@ -406,6 +411,40 @@ class Experiment final : public ProbeEnv {
                                      t0_, trigger_done_, end_);
     trigger_end_ = e.at_ns;
     return e.by;
+  }
+
+  // The server side at the end of the window (before anything is stopped): its TCP sockets
+  // on the probes' ports, through sock_diag. A failure is a note, not a failed run.
+  void read_server_sockets_now() {
+    std::vector<int> ports;
+    for (const auto& spec : s_.probes)
+      if (spec.port > 0 && std::find(ports.begin(), ports.end(), spec.port) == ports.end())
+        ports.push_back(spec.port);
+    try {
+      server_sockets_ =
+          read_server_sockets(lab_->netns_fd(lab_->names().server), ports, ms(t0_, sys::mono_ns()));
+    } catch (const std::exception& e) {
+      server_sockets_error_ = e.what();
+    }
+  }
+
+  // Needs trigger_end_ (set by trigger_completion()).
+  void add_server_sockets(RunRecord& r) {
+    if (!server_sockets_error_.empty())
+      r.notes.push_back("the server's sockets were not read: " + server_sockets_error_);
+    if (!server_sockets_) return;
+    r.server_sockets = *server_sockets_;
+    r.server_sockets->disconnect_done_ms = ms(t0_, trigger_end_);
+  }
+
+  // The DoH client's plaintext DNS after t=0 (by the names only it asks, in the captured
+  // packets already in the record's events) and what its lookups waited on.
+  void add_doh_views(RunRecord& r) {
+    for (size_t i = 0; i < probes_.size() && i < r.probes.size(); ++i) {
+      const auto& rp = probes_[i];
+      if (r.probes[i].proto != "doh" || !rp.client || rp.setup_error) continue;
+      r.probes[i].extra.update(doh_plaintext_view(rp.client->lines, r.events, t0_, end_));
+    }
   }
 
   // What the probe's own flow put on the physical interface after t=0.
@@ -455,6 +494,8 @@ class Experiment final : public ProbeEnv {
   std::set<std::string> own_addresses_;  // the client's: a frame from one is outgoing
   int64_t t0_ = 0, trigger_done_ = 0, trigger_end_ = 0, end_ = 0, lost_ = 0;
   unsigned pcap_dropped_ = 0;
+  std::optional<ServerSockets> server_sockets_;
+  std::string server_sockets_error_;
 };
 
 }  // namespace

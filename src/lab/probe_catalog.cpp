@@ -7,6 +7,7 @@
 #include "lab/probe.hpp"
 #include "lab/probe_mptcp.hpp"
 #include "lab/probe_remote.hpp"
+#include "lab/vpn.hpp"
 #include "probes/doh_dnsdist.hpp"
 #include "probes/tls_identity.hpp"
 
@@ -133,6 +134,7 @@ class IpSeenProbe final : public Probe {
 };
 
 // DNS over HTTPS to a real resolver (dnsdist in front of dnsmasq) in the server namespace.
+constexpr const char* kDohLookupName = "doh-probe.splitsecond.test";
 class DohProbe final : public Probe {
  public:
   explicit DohProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
@@ -140,7 +142,9 @@ class DohProbe final : public Probe {
   std::string proto() const override { return "doh"; }
   void start_server(ProbeEnv& env) override {
     const std::string dir = env.lab().ledger().run_dir();
-    auto id = probes::make_self_signed("doh.splitsecond.test", {env.server_ip()});
+    // Valid for the name the client is given (resolved through the lab's resolvers) and the
+    // address.
+    auto id = probes::make_self_signed(kDohName, {kDohName, env.server_ip()});
     cert_ = dir + "/doh-cert.pem";
     std::ofstream(cert_) << id.cert_pem;
     std::ofstream(dir + "/doh-key.pem") << id.key_pem;
@@ -150,7 +154,8 @@ class DohProbe final : public Probe {
         {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
          "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
          "--listen-address=" + env.server_ip(), "--port=5353",
-         "--address=/server.splitsecond.test/" + env.server_ip()});
+         "--address=/server.splitsecond.test/" + env.server_ip(),
+         std::string("--address=/") + kDohLookupName + "/" + env.server_ip()});
     probes::DnsdistConfig c;
     c.listen = endpoint(env, spec_.port);
     c.cert_file = cert_;
@@ -162,12 +167,15 @@ class DohProbe final : public Probe {
     env.start_server_program(
         "dnsdist", {"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"});
   }
-  std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+  std::vector<std::string> client_args(ProbeEnv&, const std::string& run_for) override {
+    // The resolver by name, as a DoH client is configured: the client resolves it through
+    // the system resolver first (the bootstrap). Both names are asked by no other probe, so
+    // a plaintext packet carrying either one is this client's.
     return {"doh-client",
             "--url",
-            fmt::format("https://{}/dns-query", endpoint(env, spec_.port)),
+            fmt::format("https://{}:{}/dns-query", kDohName, spec_.port),
             "--name",
-            "server.splitsecond.test",
+            kDohLookupName,
             "--interval",
             format_duration(spec_.interval),
             "--duration",

@@ -25,8 +25,13 @@ class VpnDriver {
 
 std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s);
 
-// Starts a dnsmasq that answers for the lab's names in `ns`, listening on `address`, and
-// says who it is in the TXT record whoami.splitsecond.test.
+// The DoH resolver's name: the lab's resolvers answer it with the server's address, so a DoH
+// client given https://doh.splitsecond.test/... can bootstrap through the system resolver.
+inline constexpr const char* kDohName = "doh.splitsecond.test";
+
+// Starts a dnsmasq that answers for the lab's names in `ns` (server.splitsecond.test and
+// kDohName: the server's address), listening on `address`, and says who it is in the TXT
+// record whoami.splitsecond.test.
 void start_resolver(Lab& lab, const std::string& ns, const std::string& address,
                     const std::string& identity, const std::string& server_ip);
 

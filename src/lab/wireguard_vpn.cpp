@@ -214,6 +214,7 @@ void start_resolver(Lab& lab, const std::string& ns, const std::string& address,
              "--bind-interfaces", "--listen-address=" + address, "--log-queries",
              "--log-facility=" + lab.log_path(label + "-queries"),
              "--address=/server.splitsecond.test/" + server_ip,
+             std::string("--address=/") + kDohName + "/" + server_ip,
              "--txt-record=whoami.splitsecond.test," + identity});
 }
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 
+#include "model/claims_server_doh.hpp"
+
 namespace ss {
 namespace {
 
@@ -670,25 +672,9 @@ ClaimResult cascade_span(const ClaimRuns& runs) {
   return c;
 }
 
+// The DoH claim counts the client's plaintext DNS too: model/claims_server_doh.cpp.
 ClaimResult doh(const ClaimRuns& runs) {
-  ClaimResult c{"doh-partial",
-                "DNS over HTTPS needs a new connection after the disconnect but never falls back "
-                "to plaintext.",
-                "", "", ""};
-  const ProbeFate* p = probe(runs, "clean", "doh");
-  if (!p) return not_measured(c, "no clean run with the doh probe");
-  const auto counted = json_int(p->extra, "new_connections_after");
-  if (!counted) return not_measured(c, missing("doh's new_connections_after", "clean"));
-  const int64_t fresh = *counted;
-  c.measured = fmt::format("{}; {} new HTTPS connections after t=0", fate_text(*p), fresh);
-  if (p->extra.contains("recovered_ms"))
-    c.measured +=
-        fmt::format("; working again at {:.0f} ms", p->extra["recovered_ms"].get<double>());
-  c.verdict = fresh > 0 ? "confirmed" : "depends";
-  if (!fresh)
-    c.condition =
-        "no new connection was opened within the window: the old one was still being waited on";
-  return c;
+  return doh_claim(runs);
 }
 
 }  // namespace
@@ -722,6 +708,7 @@ std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs) {
       resolver_restored(runs),
       doh(runs),
       ip_changes(runs),
+      server_view_claim(runs),
   };
 }
 

@@ -61,6 +61,7 @@ static nlohmann::json record_json(const RunRecord& r);
 nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j = record_json(r);
   if (!r.kernel.empty()) j["kernel"] = r.kernel;  // the TCP sysctls, when they were read
+  if (r.server_sockets) j["server_sockets"] = server_sockets_json(*r.server_sockets);
   if (r.resolver_before_vpn) j["resolver_before_vpn"] = *r.resolver_before_vpn;
   if (!r.home_resolver.empty()) j["home_resolver"] = r.home_resolver;
   if (!r.vpn.client.empty()) j["vpn"]["client"] = r.vpn.client;
@@ -153,6 +154,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.netlink_events_lost = j.contains("netlink_events_lost") ? integer(j, "netlink_events_lost") : 0;
   r.notes = j.value("notes", std::vector<std::string>{});
   if (j.contains("kernel") && j["kernel"].is_object()) r.kernel = j["kernel"];
+  if (j.contains("server_sockets"))
+    r.server_sockets = server_sockets_from_json(j["server_sockets"]);
   if (j.contains("resolver_before_vpn"))
     r.resolver_before_vpn = j["resolver_before_vpn"].get<std::vector<std::string>>();
   r.home_resolver = j.value("home_resolver", "");

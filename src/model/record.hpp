@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "model/server_sockets.hpp"
+
 namespace ss {
 
 enum class Layer { link, addr, route, dns, packet, probe };
@@ -61,6 +63,9 @@ struct RunRecord {
   // The client's nameservers read before the VPN came up; unset in records that lack it.
   std::optional<std::vector<std::string>> resolver_before_vpn;
   std::string home_resolver;  // the home router's (ISP-side) resolver address; "" if unrecorded
+  // The server namespace's TCP sockets on the probes' ports at the end of the window; unset
+  // when they were not read (older records).
+  std::optional<ServerSockets> server_sockets;
   int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
   std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
 };

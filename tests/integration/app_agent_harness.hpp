@@ -33,6 +33,8 @@ class Process {
     spec.capture_stdout = capture;
     child_ = sys::spawn(spec);
   }
+  // Any spawn: e.g. in a network namespace, with bind mounts (spec.capture_stdout as given).
+  explicit Process(const sys::SpawnSpec& spec) : child_(sys::spawn(spec)) {}
   ~Process() { stop(); }
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -1,0 +1,145 @@
+#include "sys/sock_diag.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "sys/netns.hpp"
+#include "sys/syserror.hpp"
+
+namespace ss::sys {
+namespace {
+
+std::string address_text(int family, const uint32_t* addr, uint16_t port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(family, addr, buf, sizeof buf);
+  return family == AF_INET6 ? fmt::format("[{}]:{}", buf, port) : fmt::format("{}:{}", buf, port);
+}
+
+TcpInfoView info_view(const nlattr* attr) {
+  tcp_info ti{};
+  // An older kernel sends a shorter struct: what it did not send stays zero.
+  const size_t len = std::min<size_t>(mnl_attr_get_payload_len(attr), sizeof ti);
+  std::memcpy(&ti, mnl_attr_get_payload(attr), len);
+  TcpInfoView v;
+  v.retransmits = ti.tcpi_retransmits;
+  v.probes = ti.tcpi_probes;
+  v.backoff = ti.tcpi_backoff;
+  v.rto_us = ti.tcpi_rto;
+  v.unacked = ti.tcpi_unacked;
+  v.last_data_sent_ms = ti.tcpi_last_data_sent;
+  v.last_data_recv_ms = ti.tcpi_last_data_recv;
+  v.last_ack_recv_ms = ti.tcpi_last_ack_recv;
+  v.total_retrans = ti.tcpi_total_retrans;
+  return v;
+}
+
+TcpSocketDiag decode_one(const nlmsghdr* nlh) {
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(inet_diag_msg))
+    throw std::runtime_error("sock_diag: a reply shorter than inet_diag_msg");
+  const auto* m = static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(nlh));
+  TcpSocketDiag s;
+  s.family = m->idiag_family;
+  s.state = tcp_state_name(m->idiag_state);
+  s.local_port = ntohs(m->id.idiag_sport);
+  s.peer_port = ntohs(m->id.idiag_dport);
+  s.local = address_text(s.family, m->id.idiag_src, s.local_port);
+  s.peer = address_text(s.family, m->id.idiag_dst, s.peer_port);
+  s.recv_queue = m->idiag_rqueue;
+  s.send_queue = m->idiag_wqueue;
+  s.inode = m->idiag_inode;
+  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+  for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof *m));
+       mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
+       attr = mnl_attr_next(attr)) {
+    if (mnl_attr_get_type(attr) == INET_DIAG_INFO) s.info = info_view(attr);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string tcp_state_name(int state) {
+  static const std::array<const char*, 13> names = {
+      "?",     "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+      "CLOSE", "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
+  return state > 0 && state < static_cast<int>(names.size()) ? names[state]
+                                                             : fmt::format("STATE_{}", state);
+}
+
+std::vector<uint8_t> sock_diag_request(int family, uint32_t seq) {
+  std::vector<uint8_t> buf(NLMSG_SPACE(sizeof(inet_diag_req_v2)), 0);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = seq;
+  auto* req =
+      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+  req->sdiag_family = static_cast<uint8_t>(family);
+  req->sdiag_protocol = IPPROTO_TCP;
+  req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  req->idiag_states = ~0u;  // every state
+  buf.resize(nlh->nlmsg_len);
+  return buf;
+}
+
+bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& out) {
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+  int len = static_cast<int>(buf.size());
+  for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+    if (nlh->nlmsg_type == NLMSG_DONE) return true;
+    if (nlh->nlmsg_type == NLMSG_ERROR) {
+      const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+      throw std::runtime_error(
+          fmt::format("sock_diag: the kernel answered {}", errno_name(-err->error)));
+    }
+    if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) out.push_back(decode_one(nlh));
+  }
+  if (len != 0) throw std::runtime_error("sock_diag: a truncated netlink message");
+  return false;
+}
+
+std::vector<TcpSocketDiag> dump_tcp_sockets(int netns_fd) {
+  struct Closer {
+    void operator()(mnl_socket* s) const { mnl_socket_close(s); }
+  };
+  std::unique_ptr<mnl_socket, Closer> sock;
+  {
+    std::optional<NetnsGuard> in;
+    if (netns_fd >= 0) in.emplace(netns_fd);
+    sock.reset(mnl_socket_open(NETLINK_SOCK_DIAG));
+  }
+  if (!sock) throw SysError("mnl_socket_open", "NETLINK_SOCK_DIAG", errno);
+  timeval limit{2, 0};  // a dump that stalls is an error, not a hang
+  check(::setsockopt(mnl_socket_get_fd(sock.get()), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit),
+        "setsockopt", "SO_RCVTIMEO on NETLINK_SOCK_DIAG");
+  check(mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID), "mnl_socket_bind", "NETLINK_SOCK_DIAG");
+  std::vector<TcpSocketDiag> out;
+  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  uint32_t seq = 1;
+  for (int family : {AF_INET, AF_INET6}) {
+    auto req = sock_diag_request(family, seq++);
+    check(mnl_socket_sendto(sock.get(), req.data(), req.size()), "mnl_socket_sendto",
+          "sock_diag dump");
+    bool done = false;
+    for (int reads = 0; !done && reads < 100'000; ++reads) {
+      ssize_t n = check(mnl_socket_recvfrom(sock.get(), buf.data(), buf.size()),
+                        "mnl_socket_recvfrom", "sock_diag dump");
+      done = decode_sock_diag({buf.data(), static_cast<size_t>(n)}, out);
+    }
+    if (!done) throw std::runtime_error("sock_diag: the dump did not end");
+  }
+  return out;
+}
+
+}  // namespace ss::sys
