@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
+#include <optional>
 #include <string>
 
 using nlohmann::json;
@@ -351,4 +353,48 @@ TEST(DnsFate, OneFailureThenSilenceIsBothFailedAndHanging) {
   EXPECT_DOUBLE_EQ(f.detected_ms.value_or(-1), 30.0);
   EXPECT_DOUBLE_EQ(f.extra["lookup_hanging_since_ms"].get<double>(), 30.0);
   EXPECT_EQ(f.extra["failed_after"], 1);
+}
+
+// The stored real run (tests/data/survival-record.json) keeps, per agent, the last echo before
+// t=0 and the first after it: judged again, those lines are one echo, then silence.
+namespace {
+
+json stored_record() {
+  std::ifstream f(std::string(SS_TEST_DATA) + "/survival-record.json");
+  return json::parse(f);
+}
+
+}  // namespace
+
+TEST(StreamFateStored, TheStoredNotableLinesAreOneEchoThenSilence) {
+  const json rec = stored_record();
+  int64_t trigger_us = -1;
+  for (const auto& e : rec["events"])
+    if (e["kind"] == "trigger") trigger_us = e.value("completed_us", e.value("took_us", -1));
+  ASSERT_GE(trigger_us, 0);
+  const int64_t end = kT0 + static_cast<int64_t>(rec["window_ms"].get<double>()) * kMs;
+  const ss::Window w{kT0, kT0 + trigger_us * 1000, end};
+  int judged = 0;
+  for (const char* agent : {"quic-client", "ws-client"}) {
+    SCOPED_TRACE(agent);
+    AgentLines lines = {line(kT0 - 1000 * kMs, "ready")};
+    std::optional<int64_t> first_after_sent_us, first_after_us;
+    for (const auto& e : rec["events"]) {
+      if (e.value("agent", "") != agent || e["kind"] != "echo") continue;
+      const int64_t t_us = e["t_us"], rtt_us = e["rtt_us"];
+      lines.push_back(line(kT0 + t_us * 1000, "echo", {{"seq", e["seq"]}, {"rtt_us", rtt_us}}));
+      if (t_us >= 0 && !first_after_us) first_after_us = t_us, first_after_sent_us = t_us - rtt_us;
+    }
+    const auto f = stream_fate(agent, "x", lines, w, kOneSecond);
+    // Written out: a round trip only if the first echo after t=0 was sent after the trigger's end.
+    const bool round_trip = first_after_sent_us && *first_after_sent_us >= trigger_us;
+    EXPECT_EQ(f.extra["outcome"], round_trip ? "partial" : "no") << f.extra.dump();
+    EXPECT_FALSE(f.survived);
+    if (round_trip) {
+      EXPECT_NEAR(f.extra["longest_silence_ms"].get<double>(),
+                  rec["window_ms"].get<double>() - *first_after_us / 1000.0, 0.001);
+    }
+    ++judged;
+  }
+  EXPECT_EQ(judged, 2);
 }
