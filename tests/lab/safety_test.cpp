@@ -1,6 +1,9 @@
 // The lab leaves the machine as it found it, on every path; bad input creates nothing.
+#include <fmt/format.h>
 #include <signal.h>
 
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "lab_util.hpp"
@@ -87,6 +90,89 @@ TEST(Safety, CleanupRemovesWhatAKilledRunLeft) {
   Result c = sh(bin() + " cleanup");
   EXPECT_EQ(c.status, 0) << c.err;
   EXPECT_EQ(host_state(), before) << c.out;
+}
+
+// The pids listed in `text` as "process <pid> (<command>...)" by cleanup.
+std::set<int> listed_pids(const std::string& text) {
+  std::set<int> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto at = line.find("process ");
+    if (at != std::string::npos) out.insert(std::atoi(line.c_str() + at + 8));
+  }
+  return out;
+}
+
+// Still a process (not exited): /proc/<pid> exists and it is not a zombie.
+bool alive(int pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+TEST(Safety, CleanupEndsAndListsTheProcessesOfAKilledRun) {
+  REQUIRE_ROOT();
+  // mosh-server daemonizes and sshd's session children leave their parent: unlike the
+  // processes the run started itself, they do not die with it.
+  Result r =
+      sh(bin() +
+         " run survival --window 5s >/dev/null 2>&1 & pid=$!\n"
+         "prefix=\n"
+         "for i in $(seq 200); do\n"
+         "  prefix=$(grep -l \"^$pid \" /run/splitsecond/ss-*/owner 2>/dev/null | cut -d/ -f4)\n"
+         "  [ -n \"$prefix\" ] && ip netns pids $prefix-server 2>/dev/null | xargs -r -n1 ps -o "
+         "comm= -p | grep -q mosh-server && break\n"
+         "  sleep 0.05\n"
+         "done\n"
+         "kill -KILL $pid; wait $pid\n"
+         "echo \"prefix $prefix\"\n"
+         "for ns in $(ip netns list | awk -v p=\"$prefix-\" 'index($1, p) == 1 {print $1}'); do\n"
+         "  for p in $(ip netns pids $ns); do echo \"pid $p $(cat /proc/$p/comm)\"; done\n"
+         "done\n"
+         "for p in $(ps -e -o pid=); do echo \"any $p\"; done\n"
+         "echo cleanup; " +
+         bin() + " cleanup $prefix\n");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  std::set<int> run_pids, mosh_servers, others;  // others: any process at all, then not the run's
+  std::string prefix, cleanup_out;
+  std::istringstream in(r.out);
+  bool in_cleanup = false;
+  for (std::string line; std::getline(in, line);) {
+    if (in_cleanup) {
+      cleanup_out += line + "\n";
+    } else if (line.rfind("prefix ", 0) == 0) {
+      prefix = line.substr(7);
+    } else if (line.rfind("pid ", 0) == 0) {
+      std::istringstream f(line.substr(4));
+      int pid = 0;
+      std::string comm;
+      f >> pid >> comm;
+      run_pids.insert(pid);
+      if (comm == "mosh-server") mosh_servers.insert(pid);
+    } else if (line.rfind("any ", 0) == 0) {
+      others.insert(std::atoi(line.c_str() + 4));
+    } else if (line == "cleanup") {
+      in_cleanup = true;
+    }
+  }
+  for (int pid : run_pids) others.erase(pid);
+  ASSERT_FALSE(prefix.empty()) << r.out;
+  ASSERT_FALSE(mosh_servers.empty()) << "the killed run's mosh-server should outlive it:\n"
+                                     << r.out;
+  // Right after cleanup returned: nothing of the run is left, and cleanup said what it ended.
+  for (int pid : run_pids) EXPECT_FALSE(alive(pid)) << "pid " << pid << " survived cleanup";
+  const std::set<int> listed = listed_pids(cleanup_out);
+  bool listed_mosh = false;
+  for (int pid : mosh_servers)
+    listed_mosh |= listed.count(pid) && cleanup_out.find(fmt::format("process {} (mosh-server",
+                                                                     pid)) != std::string::npos;
+  EXPECT_TRUE(listed_mosh) << cleanup_out;
+  // What cleanup ended lived in the run's namespaces, or started there after the snapshot (the
+  // session's command forks every 100 ms): never a process seen outside them.
+  for (int pid : listed)
+    EXPECT_FALSE(others.count(pid)) << "cleanup ended pid " << pid << ", not the run's:\n"
+                                    << cleanup_out;
+  EXPECT_EQ(sh("ip netns list | grep -c '^" + prefix + "-'").out, "0\n");
 }
 
 }  // namespace
