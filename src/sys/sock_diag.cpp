@@ -58,7 +58,9 @@ TcpSocketDiag decode_one(const nlmsghdr* nlh) {
   s.recv_queue = m->idiag_rqueue;
   s.send_queue = m->idiag_wqueue;
   s.inode = m->idiag_inode;
-  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+  // The attributes end where the message does (not at its aligned end: that may be past the
+  // buffer).
+  const auto* tail = reinterpret_cast<const char*>(nlh) + nlh->nlmsg_len;
   for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof *m));
        mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
        attr = mnl_attr_next(attr)) {
@@ -93,19 +95,30 @@ std::vector<uint8_t> sock_diag_request(int family, uint32_t seq) {
   return buf;
 }
 
+// libmnl's mnl_nlmsg_ok compares the length as an int, so a corrupt length of 2^31 or more
+// would pass it: the lengths are checked here, unsigned, against what is left of the buffer.
 bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& out) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
-  int len = static_cast<int>(buf.size());
-  for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-    if (nlh->nlmsg_type == NLMSG_DONE) return true;
-    if (nlh->nlmsg_type == NLMSG_ERROR) {
-      const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+  size_t at = 0;
+  while (at < buf.size()) {
+    const size_t left = buf.size() - at;
+    nlmsghdr h{};
+    if (left < sizeof h) throw std::runtime_error("sock_diag: a truncated netlink message");
+    std::memcpy(&h, buf.data() + at, sizeof h);
+    if (h.nlmsg_len < sizeof h || h.nlmsg_len > left)
+      throw std::runtime_error("sock_diag: a truncated netlink message");
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data() + at);
+    if (h.nlmsg_type == NLMSG_DONE) return true;
+    if (h.nlmsg_type == NLMSG_ERROR) {
+      if (h.nlmsg_len < NLMSG_HDRLEN + sizeof(int))
+        throw std::runtime_error("sock_diag: a truncated error reply");
+      int error = 0;
+      std::memcpy(&error, buf.data() + at + NLMSG_HDRLEN, sizeof error);
       throw std::runtime_error(
-          fmt::format("sock_diag: the kernel answered {}", errno_name(-err->error)));
+          fmt::format("sock_diag: the kernel answered {}", errno_name(-error)));
     }
-    if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) out.push_back(decode_one(nlh));
+    if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) out.push_back(decode_one(nlh));
+    at += std::min<size_t>(NLMSG_ALIGN(h.nlmsg_len), left);
   }
-  if (len != 0) throw std::runtime_error("sock_diag: a truncated netlink message");
   return false;
 }
 

@@ -133,9 +133,33 @@ TEST(SockDiagDecode, AnErrorReplyThrowsWithItsErrno) {
 
 TEST(SockDiagDecode, ATruncatedMessageThrows) {
   auto buf = established_reply(sizeof(tcp_info));
-  buf.resize(buf.size() - 40);
+  const std::span<const uint8_t> cut(buf.data(), buf.size() - 40);
   std::vector<TcpSocketDiag> out;
-  EXPECT_THROW(decode_sock_diag(buf, out), std::runtime_error);
+  EXPECT_THROW(decode_sock_diag(cut, out), std::runtime_error);
+}
+
+// Every prefix of a reply, and the reply with any one byte flipped, either decodes or throws
+// std::runtime_error (the sanitizer build checks it reads nothing outside the buffer).
+TEST(SockDiagDecode, CutOrCorruptedRepliesDecodeOrThrowNeverMore) {
+  auto whole = established_reply(sizeof(tcp_info));
+  put_message(whole, NLMSG_DONE, std::vector<uint8_t>(4, 0));
+  int threw = 0;
+  auto attempt = [&](std::span<const uint8_t> bytes) {
+    std::vector<uint8_t> copy(bytes.begin(), bytes.end());  // exactly sized: overreads show
+    std::vector<TcpSocketDiag> out;
+    try {
+      decode_sock_diag(copy, out);
+    } catch (const std::runtime_error&) {
+      ++threw;
+    }
+  };
+  for (size_t len = 0; len <= whole.size(); ++len) attempt({whole.data(), len});
+  EXPECT_GT(threw, 0);
+  for (size_t i = 0; i < whole.size(); ++i) {
+    auto corrupted = whole;
+    corrupted[i] ^= 0xff;
+    attempt(corrupted);
+  }
 }
 
 TEST(SockDiagDecode, StateNames) {
