@@ -98,9 +98,12 @@ std::string Lab::log_path(const std::string& label) const {
 
 std::string Lab::log_tail(const std::string& label, size_t max_chars) const {
   std::ifstream f(log_path(label));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string text = ss.str();
+  std::string text;
+  // Lines of a box drawn around a banner (wireguard-go's about kernel support) say nothing.
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("\u2502", 0) != 0 && line.rfind("\u250c", 0) != 0 &&
+        line.rfind("\u2514", 0) != 0)
+      text += line + '\n';
   if (text.size() > max_chars) {
     text = text.substr(text.size() - max_chars);
     text = "..." + text.substr(std::min(text.find('\n') + 1, text.size()));
@@ -131,7 +134,7 @@ std::string Lab::keep_log(const std::string& label) {
 
 sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
                        std::vector<std::string> argv, bool capture_stdout,
-                       std::vector<std::string> tmpfs) {
+                       std::vector<std::string> tmpfs, std::vector<std::string> env) {
   sys::SpawnSpec spec;
   spec.argv = std::move(argv);
   spec.netns_fd = netns_fd(ns);
@@ -144,7 +147,8 @@ sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
   spec.tmpfs = std::move(tmpfs);
   spec.capture_stdout = capture_stdout;
   spec.stderr_path = log_path(label);
-  spec.env = {"LC_ALL=C.UTF-8"};
+  spec.env = std::move(env);
+  spec.env.push_back("LC_ALL=C.UTF-8");
   return ledger_.process(label, sys::spawn(spec));
 }
 

@@ -61,7 +61,9 @@ WgDevice::WgDevice(Lab& lab, const std::string& ns, const std::string& ifname)
     : lab_(lab), ifname_(ifname), label_("wireguard-go-" + ifname) {
   // The mount point for the private tmpfs; created (and later removed) only if missing.
   lab.ledger().shared_dir("/run/wireguard");
-  child_ = &lab.spawn(ns, label_, {"wireguard-go", "-f", ifname}, false, {"/run/wireguard"});
+  // Verbose: its log then says what it did with handshakes, for an error to quote.
+  child_ = &lab.spawn(ns, label_, {"wireguard-go", "-f", ifname}, false, {"/run/wireguard"},
+                      {"LOG_LEVEL=verbose"});
   socket_path_ = fmt::format("/proc/{}/root/run/wireguard/{}.sock", child_->pid(), ifname);
   // wireguard-go creates the TUN device, then the socket file, then listens on it: wait
   // until a connection is accepted, bounded (connect_uapi retries).
