@@ -398,3 +398,26 @@ TEST(StreamFateStored, TheStoredNotableLinesAreOneEchoThenSilence) {
   }
   EXPECT_EQ(judged, 2);
 }
+
+TEST(QuicFate, TheServersViewOfTheMoveAndTheRule) {
+  AgentLines client = {line(kT0 - 600 * kMs, "ready")};
+  for (int t = -500; t < 3000; t += 100)
+    client.push_back(
+        line(kT0 + t * kMs, "echo",
+             {{"seq", t}, {"rtt_us", 1800}, {"sent_t_ns", kT0 + t * kMs - 1'800'000}}));
+  const AgentLines server = {
+      line(kT0 - 900 * kMs, "client_address", {{"addr", "198.51.100.1:47133"}}),
+      line(kT0 + 65 * kMs, "client_address", {{"addr", "203.0.113.2:47133"}}),
+      line(kT0 + 66 * kMs, "path_validation",
+           {{"result", "success"}, {"addr", "203.0.113.2:47133"}}),
+      line(kEnd + kMs, "client_address", {{"addr", "192.0.2.9:1"}})};  // after the window
+  auto f = ss::quic_fate(client, server, kWindow, 1'000 * kMs, false);
+  EXPECT_EQ(f.name, "quic");
+  EXPECT_EQ(f.extra["outcome"], "yes");
+  EXPECT_EQ(f.extra["server_addresses"], json({"198.51.100.1:47133", "203.0.113.2:47133"}));
+  EXPECT_EQ(f.extra["path_validation"], json({"success 203.0.113.2:47133"}));
+  EXPECT_EQ(f.extra["server_migration"], false);
+  // Echoes stop at +1 s: partial under a 1 s bound.
+  client.resize(1 + 15);  // -500 .. +900 ms
+  EXPECT_EQ(ss::quic_fate(client, server, kWindow, 1'000 * kMs, true).extra["outcome"], "partial");
+}
