@@ -13,8 +13,9 @@ struct ExitStatus {
   throw ExitStatus{status};
 }
 
-void add_lab_commands(CLI::App& app);    // run, scenarios, cleanup (lab_cmd.cpp)
-void add_storm_commands(CLI::App& app);  // storm sim, storm real (storm_cmd.cpp)
+void add_lab_commands(CLI::App& app);         // run, scenarios, cleanup (lab_cmd.cpp)
+void add_storm_commands(CLI::App& app);       // storm sim, storm real (storm_cmd.cpp)
+void add_killswitch_commands(CLI::App& app);  // killswitch on|off|status (killswitch_cmd.cpp)
 
 // `splitsecond agent ...`: hidden subcommands the lab starts inside its namespaces. Each
 // agent is one process with one event loop; it prints one JSON object per line on stdout

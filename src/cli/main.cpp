@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ss::cli::add_lab_commands(app);
   ss::cli::add_storm_commands(app);
+  ss::cli::add_killswitch_commands(app);
   auto* agent = app.add_subcommand("agent", "")->group("");  // hidden: started by the lab
   agent->require_subcommand(1);
   ss::cli::add_tcp_agents(*agent);

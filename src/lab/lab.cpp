@@ -1,7 +1,6 @@
 #include "lab/lab.hpp"
 
 #include <fmt/format.h>
-#include <nftables/libnftables.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "sys/netns.hpp"
+#include "sys/nftables.hpp"
 #include "sys/syserror.hpp"
 
 namespace fs = std::filesystem;
@@ -154,15 +154,10 @@ sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
 
 void apply_nft(int netns_fd, const std::string& ruleset) {
   sys::NetnsGuard in(netns_fd);
-  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx) throw std::runtime_error("nft_ctx_new failed");
-  nft_ctx_buffer_error(ctx);
-  int rc = nft_run_cmd_from_buffer(ctx, ruleset.c_str());
-  std::string err = nft_ctx_get_error_buffer(ctx);
-  nft_ctx_free(ctx);
-  if (rc != 0)
+  const sys::NftResult r = sys::nft_run(ruleset);
+  if (!r.ok)
     throw EnvironmentError(
-        "nftables rejected a lab ruleset (libnftables): " + err +
+        "nftables rejected a lab ruleset (libnftables): " + r.error +
         "; check that this kernel has nf_tables with NAT and the fib/reject expressions");
 }
 

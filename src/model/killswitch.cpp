@@ -95,8 +95,10 @@ std::string killswitch_ruleset(const KillSwitchSpec& spec) {
   if (tunnel_up(spec.state) && spec.tunnel_if.empty())
     throw std::invalid_argument("the 'connected' state needs the tunnel interface's name");
   const std::string tun = spec.tunnel_if;
-  const std::string refuse = spec.reject ? "reject with icmpx admin-prohibited" : "drop";
-  const std::string refuse_tcp = spec.reject ? "reject with tcp reset" : "drop";
+  // Every refusal counts its packets: `killswitch status` shows what it stopped.
+  const std::string refuse =
+      spec.reject ? "counter reject with icmpx admin-prohibited" : "counter drop";
+  const std::string refuse_tcp = spec.reject ? "counter reject with tcp reset" : "counter drop";
 
   Rules out, in;
   out.comment("always: loopback, DHCP, IPv6 router and neighbour discovery");
@@ -163,6 +165,8 @@ std::string killswitch_ruleset(const KillSwitchSpec& spec) {
   out.comment("nothing else leaves");
   out.add("meta l4proto tcp " + refuse_tcp);
   out.add(refuse);
+  in.comment("nothing else comes in");
+  in.add("counter drop");
 
   return fmt::format(
       "table inet {0} {{}}\n"

@@ -38,13 +38,13 @@ table inet splitsecond_killswitch {
     oifname "tun0" ip daddr 10.8.0.1 udp dport 53 accept
     oifname "tun0" ip daddr 10.8.0.1 tcp dport 53 accept
     # any other DNS is refused
-    udp dport 53 reject with icmpx admin-prohibited
-    tcp dport 53 reject with tcp reset
+    udp dport 53 counter reject with icmpx admin-prohibited
+    tcp dport 53 counter reject with tcp reset
     # everything else through the tunnel
     oifname "tun0" accept
     # nothing else leaves
-    meta l4proto tcp reject with tcp reset
-    reject with icmpx admin-prohibited
+    meta l4proto tcp counter reject with tcp reset
+    counter reject with icmpx admin-prohibited
   }
   chain input {
     type filter hook input priority filter; policy drop;
@@ -59,6 +59,8 @@ table inet splitsecond_killswitch {
     ip saddr 198.51.100.1 udp sport 51820 accept
     # everything through the tunnel
     iifname "tun0" accept
+    # nothing else comes in
+    counter drop
   }
 }
 )");
@@ -69,7 +71,7 @@ TEST(KillSwitch, ConnectingOpensOnlyTheEndpointAndRefusesDns) {
   s.state = TunnelState::connecting;
   const std::string r = killswitch_ruleset(s);
   EXPECT_TRUE(has(r, "ip daddr 198.51.100.1 udp dport 51820 accept"));
-  EXPECT_TRUE(has(r, "udp dport 53 reject"));
+  EXPECT_TRUE(has(r, "udp dport 53 counter reject"));
   EXPECT_FALSE(has(r, "oifname \"tun0\" accept"));
   EXPECT_FALSE(has(r, "daddr 10.8.0.1 udp dport 53 accept"));
 }
@@ -101,7 +103,7 @@ TEST(KillSwitch, AllowLanKeepsTheLanResolverRefused) {
   auto s = connected();
   s.allow_lan = true;
   const std::string r = killswitch_ruleset(s);
-  const auto dns = r.find("udp dport 53 reject"), lan = r.find("ip daddr { 10.0.0.0/8");
+  const auto dns = r.find("udp dport 53 counter reject"), lan = r.find("ip daddr { 10.0.0.0/8");
   ASSERT_NE(dns, std::string::npos);
   ASSERT_NE(lan, std::string::npos);
   EXPECT_LT(dns, lan);  // the DNS refusal comes first
@@ -124,7 +126,7 @@ TEST(KillSwitch, DropInsteadOfReject) {
   s.reject = false;
   const std::string r = killswitch_ruleset(s);
   EXPECT_FALSE(has(r, "reject"));
-  EXPECT_TRUE(has(r, "udp dport 53 drop"));
+  EXPECT_TRUE(has(r, "udp dport 53 counter drop"));
 }
 
 TEST(KillSwitch, OffRemovesOnlyItsTable) {
