@@ -88,7 +88,7 @@ std::string fate_text(const ProbeFate& p) {
   if (outcome == "partial" && p.error)
     s += p.detected_ms ? fmt::format(" ({} after {:.0f} ms)", *p.error, *p.detected_ms)
                        : fmt::format(" ({})", *p.error);
-  if (silence && bound && (p.survived || outcome == "partial"))
+  if (silence && bound)
     s += fmt::format(" (longest silence {:.0f} ms, bound {:.0f} ms)", *silence, *bound);
   if (p.extra.contains("wire_after_t0")) {
     const auto& w = p.extra["wire_after_t0"];
@@ -252,9 +252,9 @@ std::optional<std::string> keepalive_text(const RunRecord& r, const std::string&
     }
   }
   return fmt::format(
-      "keepalive is off unless the app sets SO_KEEPALIVE, then this namespace's sysctls ({} s "
-      "idle, {} x {} s probes) give about {} s",
-      *v[0], *v[2], *v[1], *v[0] + *v[2] * *v[1]);
+      "an app that set SO_KEEPALIVE would learn after about {} s from this namespace's sysctls "
+      "({} s idle, {} x {} s probes; a prediction, not measured)",
+      *v[0] + *v[2] * *v[1], *v[0], *v[2], *v[1]);
 }
 
 ClaimResult idle_hangs(const ClaimRuns& runs) {
@@ -362,8 +362,8 @@ ClaimResult inflight(const ClaimRuns& runs) {
   } else {
     c.verdict = "depends";
     c.condition = fmt::format(
-        "no death observed within the window in any run ({}): the retransmissions were silently "
-        "dropped; {}",
+        "no death observed within the window in any run ({}), and no segment of the connection "
+        "left the physical link; {}",
         join(died.no, ", "), prediction);
   }
   return c;
@@ -383,27 +383,40 @@ ClaimResult websocket(const ClaimRuns& runs) {
   return c;
 }
 
+std::optional<bool> json_bool(const json& j, const char* key) {
+  if (j.is_object() && j.contains(key) && j[key].is_boolean()) return j[key].get<bool>();
+  return std::nullopt;
+}
+
 ClaimResult quic(const ClaimRuns& runs) {
   ClaimResult c{"quic-survives",
                 "QUIC survives because connection IDs, not addresses, identify the connection.", "",
                 "", ""};
   const ProbeFate* p = probe(runs, "clean", "quic");
   if (!p) return not_measured(c, "no clean run with the quic probe");
-  auto seen = [](const ProbeFate& f) {
-    return f.extra.contains("server_addresses")
-               ? fmt::format(", server saw {}", f.extra["server_addresses"].dump())
-               : std::string();
+  // The server's migration setting as its fate recorded it, and what it saw.
+  auto line = [](const char* run, const ProbeFate& f) {
+    const auto allows = json_bool(f.extra, "server_migration");
+    const std::string server = !allows   ? "server's migration setting not recorded"
+                               : *allows ? "server allowing migration"
+                                         : "server refusing migration";
+    std::string s = fmt::format("{} ({}): {}", run, server, fate_text(f));
+    if (f.extra.contains("server_addresses"))
+      s += fmt::format(", server saw {}", f.extra["server_addresses"].dump());
+    return s;
   };
-  c.measured = fmt::format("clean (server allowing migration): {}{}", fate_text(*p), seen(*p));
+  c.measured = line("clean", *p);
   const ProbeFate* n = probe(runs, "no-migration", "quic");
-  if (n)
-    c.measured +=
-        fmt::format("; no-migration (server refusing migration): {}{}", fate_text(*n), seen(*n));
+  if (n) c.measured += "; " + line("no-migration", *n);
   if (p->survived && n && !n->survived) {
     c.verdict = "depends";
     c.condition =
-        "survives only when the server accepts the new client address (path validation); the "
-        "server with disable_active_migration did not keep it (no-migration run)";
+        json_bool(p->extra, "server_migration") == true &&
+                json_bool(n->extra, "server_migration") == false
+            ? "survives only when the server accepts the new client address (path validation); "
+              "the server refusing migration (disable_active_migration) did not keep it"
+            : "survived in the clean run, not in the no-migration run (the servers' migration "
+              "settings were not both recorded)";
   } else {
     c.verdict = p->survived ? "confirmed" : "contradicted";
   }

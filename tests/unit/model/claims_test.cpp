@@ -124,7 +124,8 @@ const std::vector<std::string> kAllIds = {
     "tunnel-removed",      "split-routes",      "cascade-span",    "send-now-reset",
     "idle-hangs",          "inflight-dies",     "websocket-event", "quic-survives",
     "mptcp-survives",      "ssh-dies",          "mosh-survives",   "dns-leak",
-    "dns-to-vpn-resolver", "resolver-restored", "doh-partial",     "client-ip-changes"};
+    "dns-to-vpn-resolver", "resolver-restored", "doh-partial",     "client-ip-changes",
+    "server-view"};
 
 }  // namespace
 
@@ -441,6 +442,17 @@ TEST(ClaimFateText, KeptWorkingShowsTheLongestSilence) {
   EXPECT_EQ(c.measured, "clean: kept working (longest silence 250 ms, bound 3500 ms)");
 }
 
+TEST(ClaimFateText, NoShowsTheSilenceToTheEnd) {
+  auto c = claim(
+      clean({fate(
+          "websocket", false, std::nullopt, std::nullopt,
+          {{"outcome", "no"}, {"longest_silence_ms", 4990.0}, {"silence_bound_ms", 1000.0}})}),
+      "websocket-event");
+  EXPECT_EQ(c.measured,
+            "clean: no error and no data to the end of the window (longest silence 4990 ms, bound "
+            "1000 ms)");
+}
+
 TEST(ClaimFateText, AnErrorWithoutItsTimeSaysSo) {
   auto c = claim(clean({fate("websocket", false, "ECONNRESET")}), "websocket-event");
   EXPECT_EQ(c.measured, "clean: ECONNRESET (when: not recorded)");
@@ -472,8 +484,9 @@ TEST(ClaimIdleHangs, ALateSendThatHangsIsConfirmed) {
   EXPECT_EQ(c.verdict, "confirmed");
   EXPECT_EQ(c.measured,
             "clean: idle until a message sent at 4000 ms, which got no echo and no error to the "
-            "end of the window; keepalive is off unless the app sets SO_KEEPALIVE, then this "
-            "namespace's sysctls (7200 s idle, 9 x 75 s probes) give about 7875 s");
+            "end of the window; an app that set SO_KEEPALIVE would learn after about 7875 s "
+            "from this namespace's sysctls (7200 s idle, 9 x 75 s probes; a prediction, not "
+            "measured)");
   EXPECT_THAT(c.condition, IsEmpty());
 }
 
@@ -557,9 +570,9 @@ TEST(ClaimInflight, SilenceAloneDependsWithThePredictionAsAPrediction) {
   auto c = claim(runs, "inflight-dies");
   EXPECT_EQ(c.verdict, "depends");
   EXPECT_EQ(c.condition,
-            "no death observed within the window in any run (clean, user-timeout): the "
-            "retransmissions were silently dropped; tcp_retries2=15 predicts ETIMEDOUT after at "
-            "least 924.6 s (a prediction, not measured)");
+            "no death observed within the window in any run (clean, user-timeout), and no "
+            "segment of the connection left the physical link; tcp_retries2=15 predicts "
+            "ETIMEDOUT after at least 924.6 s (a prediction, not measured)");
 }
 
 TEST(ClaimInflight, SegmentsLeavingThePhysicalLinkIsContradicted) {
@@ -632,9 +645,10 @@ TEST(ClaimWebsocket, KeptWorkingIsContradicted) {
 
 // ---- quic-survives ----------------------------------------------------------------------------
 
-ProbeFate quic(bool survived) {
+ProbeFate quic(bool survived, bool server_migration = true) {
   return fate("quic", survived, std::nullopt, std::nullopt,
-              {{"server_addresses", {"198.51.100.1:47133", "203.0.113.2:47133"}}});
+              {{"server_addresses", {"198.51.100.1:47133", "203.0.113.2:47133"}},
+               {"server_migration", server_migration}});
 }
 
 TEST(ClaimQuic, SurvivingIsConfirmedAndShowsTheServersView) {
@@ -647,7 +661,7 @@ TEST(ClaimQuic, SurvivingIsConfirmedAndShowsTheServersView) {
 
 TEST(ClaimQuic, AnUnrecordedServerViewIsNotShownAsEmpty) {
   auto c = claim(clean({fate("quic", true)}), "quic-survives");
-  EXPECT_EQ(c.measured, "clean (server allowing migration): kept working");
+  EXPECT_EQ(c.measured, "clean (server's migration setting not recorded): kept working");
 }
 
 TEST(ClaimQuic, DyingIsContradicted) {
@@ -656,17 +670,27 @@ TEST(ClaimQuic, DyingIsContradicted) {
 
 TEST(ClaimQuic, DependsOnTheServerAcceptingMigration) {
   ClaimRuns runs{{"clean", run_with("clean", {quic(true)})},
-                 {"no-migration", run_with("clean", {quic(false)})}};
+                 {"no-migration", run_with("clean", {quic(false, false)})}};
   auto c = claim(runs, "quic-survives");
   EXPECT_EQ(c.verdict, "depends");
-  EXPECT_THAT(c.condition, HasSubstr("disable_active_migration"));
+  EXPECT_EQ(c.condition,
+            "survives only when the server accepts the new client address (path validation); the "
+            "server refusing migration (disable_active_migration) did not keep it");
   EXPECT_THAT(c.measured, HasSubstr("no-migration (server refusing migration): no error and no "
                                     "data"));
 }
 
+TEST(ClaimQuic, DependsWithoutRecordedSettingsSaysOnlyWhatWasSeen) {
+  ClaimRuns runs{{"clean", run_with("clean", {fate("quic", true)})},
+                 {"no-migration", run_with("clean", {fate("quic", false)})}};
+  auto c = claim(runs, "quic-survives");
+  EXPECT_EQ(c.verdict, "depends");
+  EXPECT_THAT(c.condition, Not(HasSubstr("only when")));
+}
+
 TEST(ClaimQuic, SurvivingEvenWithoutMigrationIsConfirmed) {
   ClaimRuns runs{{"clean", run_with("clean", {quic(true)})},
-                 {"no-migration", run_with("clean", {quic(true)})}};
+                 {"no-migration", run_with("clean", {quic(true, false)})}};
   EXPECT_EQ(claim(runs, "quic-survives").verdict, "confirmed");
 }
 
