@@ -89,7 +89,7 @@ ClaimResult doh_claim(const ClaimRuns& runs) {
   const auto count = int_field(plain, "count");
   if (!count) return not_measured(c, "plaintext_dns_after_t0 has no count");
   c.measured = fmt::format(
-      "{}; {} new HTTPS connections after t=0; {} plaintext DNS queries for "
+      "clean: {}; {} new HTTPS connections after t=0; {} plaintext DNS queries for "
       "its names after t=0",
       fate_words(*p), *fresh, *count);
   if (*count > 0)

@@ -73,11 +73,12 @@ TEST(ClaimDohPlaintext, PlaintextQueriesAfterT0AreContradicted) {
                                             {"first_ms", 204.5}}},
                                           {"bootstrap", bootstrap(1)}})));
   EXPECT_EQ(c.verdict, "contradicted");
-  EXPECT_EQ(c.measured,
-            "kept working; 1 new HTTPS connections after t=0; 2 plaintext DNS queries for its "
-            "names after t=0 (doh.splitsecond.test to 192.168.1.1, the first at 204 ms); "
-            "doh.splitsecond.test resolved 1 times after t=0 (the client's DNS cache keeps it "
-            "60 s); working again at 310 ms");
+  EXPECT_EQ(
+      c.measured,
+      "clean: kept working; 1 new HTTPS connections after t=0; 2 plaintext DNS queries for its "
+      "names after t=0 (doh.splitsecond.test to 192.168.1.1, the first at 204 ms); "
+      "doh.splitsecond.test resolved 1 times after t=0 (the client's DNS cache keeps it "
+      "60 s); working again at 310 ms");
   EXPECT_THAT(c.condition, HasSubstr("in plaintext"));
 }
 
