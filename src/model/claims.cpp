@@ -99,6 +99,18 @@ std::string fate_text(const ProbeFate& p) {
   return s;
 }
 
+// Why a run's probe cannot be read: no such run, no such probe in it, or it never reached its
+// server before t=0 (with its set-up error).
+std::string no_probe(const ClaimRuns& runs, const std::string& run, const std::string& name) {
+  const RunRecord* r = run_of(runs, run);
+  if (!r) return fmt::format("no {} run", run);
+  for (const auto& p : r->probes)
+    if (p.name == name && !p.setup_ok)
+      return fmt::format("the {} probe did not reach its server before t=0 in the {} run: {}", name,
+                         run, p.error.value_or("no error recorded"));
+  return fmt::format("the {} run has no {} probe", run, name);
+}
+
 ClaimResult not_measured(ClaimResult c, const std::string& why) {
   c.measured = why;
   c.verdict = "not measured";
@@ -264,7 +276,7 @@ ClaimResult idle_hangs(const ClaimRuns& runs) {
                 "", "", ""};
   const ProbeFate* p = probe(runs, "clean", "tcp-idle");
   const RunRecord* r = run_of(runs, "clean");
-  if (!p || !r) return not_measured(c, "no clean run with the tcp-idle probe");
+  if (!p || !r) return not_measured(c, no_probe(runs, "clean", "tcp-idle"));
   const json late = p->extra.value("late_send", json());
   const auto outcome = json_str(late, "outcome");
   if (!late.is_object() || !outcome)
@@ -315,7 +327,7 @@ ClaimResult inflight(const ClaimRuns& runs) {
                 "", "", ""};
   const ProbeFate* p = probe(runs, "clean", "tcp-inflight");
   const RunRecord* r = run_of(runs, "clean");
-  if (!p || !r) return not_measured(c, "no clean run with the tcp-inflight probe");
+  if (!p || !r) return not_measured(c, no_probe(runs, "clean", "tcp-inflight"));
   const auto retries2 = json_int(r->kernel, "tcp_retries2");
   if (!retries2) return not_measured(c, missing("kernel.tcp_retries2", "clean"));
   if (!p->extra.contains("wire_after_t0"))
@@ -375,7 +387,7 @@ ClaimResult websocket(const ClaimRuns& runs) {
                 "dies, and the app must reconnect.",
                 "", "", ""};
   const ProbeFate* p = probe(runs, "clean", "websocket");
-  if (!p) return not_measured(c, "no clean run with the websocket probe");
+  if (!p) return not_measured(c, no_probe(runs, "clean", "websocket"));
   c.measured = "clean: " + fate_text(*p);
   c.verdict = p->error ? "confirmed" : "contradicted";
   if (!p->error && !p->survived)
@@ -393,7 +405,7 @@ ClaimResult quic(const ClaimRuns& runs) {
                 "QUIC survives because connection IDs, not addresses, identify the connection.", "",
                 "", ""};
   const ProbeFate* p = probe(runs, "clean", "quic");
-  if (!p) return not_measured(c, "no clean run with the quic probe");
+  if (!p) return not_measured(c, no_probe(runs, "clean", "quic"));
   // The server's migration setting as its fate recorded it, and what it saw.
   auto line = [](const char* run, const ProbeFate& f) {
     const auto allows = json_bool(f.extra, "server_migration");
@@ -452,7 +464,7 @@ ClaimResult mptcp(const ClaimRuns& runs) {
   ClaimResult c{"mptcp-survives", "MPTCP survives by moving the connection to another path.", "",
                 "", ""};
   const ProbeFate* p = probe(runs, "clean", "mptcp");
-  if (!p) return not_measured(c, "no clean run with the mptcp probe");
+  if (!p) return not_measured(c, no_probe(runs, "clean", "mptcp"));
   c.measured = fmt::format("clean{}: {}{}", endpoints_text(*p), fate_text(*p), gap_text(*p));
   const ProbeFate* n = probe(runs, "no-physical-subflow", "mptcp");
   if (n)
@@ -476,7 +488,7 @@ ClaimResult simple_survival(const ClaimRuns& runs, const char* id, const char* n
                             const char* claim, bool article_says_survives) {
   ClaimResult c{id, claim, "", "", ""};
   const ProbeFate* p = probe(runs, "clean", name);
-  if (!p) return not_measured(c, fmt::format("no clean run with the {} probe", name));
+  if (!p) return not_measured(c, no_probe(runs, "clean", name));
   c.measured = "clean: " + fate_text(*p) + gap_text(*p);
   c.verdict = p->survived == article_says_survives ? "confirmed" : "contradicted";
   return c;
@@ -610,7 +622,7 @@ ClaimResult ip_changes(const ClaimRuns& runs) {
                 "and per-IP limits misfire.",
                 "", "", ""};
   const ProbeFate* p = probe(runs, "clean", "ip-seen");
-  if (!p) return not_measured(c, "no clean run with the ip-seen probe");
+  if (!p) return not_measured(c, no_probe(runs, "clean", "ip-seen"));
   for (const char* key : {"server_saw_before", "server_saw_after", "address_changed"})
     if (!p->extra.contains(key))
       return not_measured(c, missing(fmt::format("ip-seen's {}", key), "clean"));

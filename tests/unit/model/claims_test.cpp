@@ -160,6 +160,11 @@ TEST(Claims, AProbeThatFailedSetUpIsNotMeasured) {
        {"send-now-reset", "idle-hangs", "inflight-dies", "websocket-event", "quic-survives",
         "mptcp-survives", "ssh-dies", "mosh-survives", "doh-partial", "client-ip-changes"})
     EXPECT_EQ(claim(runs, id).verdict, "not measured") << id;
+  EXPECT_EQ(claim(runs, "ssh-dies").measured,
+            "the ssh probe did not reach its server before t=0 in the clean run: ECONNREFUSED");
+  EXPECT_EQ(claim({{"clean", run("clean")}}, "ssh-dies").measured,
+            "the clean run has no ssh probe");
+  EXPECT_EQ(claim({{"crash", run("crash")}}, "ssh-dies").measured, "no clean run");
 }
 
 TEST(Claims, AProbeOnlyInAnotherRunIsNotMeasured) {
