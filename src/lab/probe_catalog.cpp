@@ -1,7 +1,11 @@
 // The probes the lab can run, each a real client against a real server. The servers run in
 // the `server` namespace; the clients in the `client` namespace, through the tunnel.
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "lab/probe.hpp"
@@ -10,6 +14,8 @@
 #include "lab/vpn.hpp"
 #include "probes/doh_dnsdist.hpp"
 #include "probes/tls_identity.hpp"
+#include "sys/netns.hpp"
+#include "sys/syserror.hpp"
 
 namespace ss::lab {
 namespace {
@@ -133,6 +139,33 @@ class IpSeenProbe final : public Probe {
   ProbeSpec spec_;
 };
 
+// Waits (bounded) until `program` accepts TCP connections on ip:port, tried from inside the
+// server namespace; a ProbeSetupError with its log's end when it exits or never does.
+void wait_accepting(ProbeEnv& env, sys::Child& program, const std::string& label, int port) {
+  Lab& lab = env.lab();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, env.server_ip().c_str(), &a.sin_addr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!program.running())
+      throw ProbeSetupError(fmt::format("{} exited during set-up: {}", label, lab.log_tail(label)));
+    sys::Fd s;
+    int err = 0;
+    {
+      sys::NetnsGuard in(lab.netns_fd(lab.names().server));
+      s.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      err = errno;  // before leaving the namespace (setns) can change it
+    }
+    if (!s) throw sys::SysError("socket", label + " readiness check", err);
+    if (::connect(s.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return;
+    ::poll(nullptr, 0, 20);
+  }
+  throw ProbeSetupError(fmt::format("{} did not accept connections on {}:{} within 5 s: {}", label,
+                                    env.server_ip(), port, lab.log_tail(label)));
+}
+
 // DNS over HTTPS to a real resolver (dnsdist in front of dnsmasq) in the server namespace.
 constexpr const char* kDohLookupName = "doh-probe.splitsecond.test";
 class DohProbe final : public Probe {
@@ -149,13 +182,14 @@ class DohProbe final : public Probe {
     std::ofstream(cert_) << id.cert_pem;
     std::ofstream(dir + "/doh-key.pem") << id.key_pem;
     const std::string backend = env.server_ip() + ":5353";
-    env.start_server_program(
+    auto& backend_dns = env.start_server_program(
         "dnsmasq-doh-backend",
         {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
          "--pid-file=", "--user=root", "--group=root", "--bind-interfaces",
          "--listen-address=" + env.server_ip(), "--port=5353",
          "--address=/server.splitsecond.test/" + env.server_ip(),
          std::string("--address=/") + kDohLookupName + "/" + env.server_ip()});
+    wait_accepting(env, backend_dns, "dnsmasq-doh-backend", 5353);  // dnsmasq serves TCP too
     probes::DnsdistConfig c;
     c.listen = endpoint(env, spec_.port);
     c.cert_file = cert_;
@@ -164,8 +198,10 @@ class DohProbe final : public Probe {
     c.check_name = "server.splitsecond.test";
     c.acl = {"0.0.0.0/0", "::/0"};  // the lab's clients arrive NATed from anywhere in it
     std::ofstream(dir + "/dnsdist.conf") << probes::dnsdist_config(c);
-    env.start_server_program(
+    auto& dnsdist = env.start_server_program(
         "dnsdist", {"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"});
+    // The client's first lookup is its set-up: dnsdist must listen before the client starts.
+    wait_accepting(env, dnsdist, "dnsdist", spec_.port);
   }
   std::vector<std::string> client_args(ProbeEnv&, const std::string& run_for) override {
     // The resolver by name, as a DoH client is configured: the client resolves it through
