@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/address.hpp"
 #include "model/errors.hpp"
 
 namespace ss {
@@ -194,11 +195,6 @@ void read_vpn(TableReader& r, VpnSpec& v) {
   r.reject_unknown();
 }
 
-bool is_stream_probe(const std::string& name) {
-  return name.rfind("tcp", 0) == 0 || name == "websocket" || name == "quic" || name == "mptcp" ||
-         name == "ssh" || name == "mosh";
-}
-
 // The tunnel interfaces are created beside the namespaces' own (the client's physical one
 // and lo; the VPN server's eth0 and lo): a name already taken would only show up as
 // wireguard-go failing at start.
@@ -217,6 +213,27 @@ void check_tunnel_names(const TableReader& r, const toml::table& root, const Sce
   check("vpn.client_if", s.vpn.client_if, "lo", "the loopback interface");
   check("vpn.server_if", s.vpn.server_if, "eth0", "the VPN server's physical interface");
   check("vpn.server_if", s.vpn.server_if, "lo", "the loopback interface");
+}
+
+// Addresses that each parse but cannot hold together (model/address.hpp): exit 2 naming both
+// keys, with the line of each where the file sets it (else it is the built-in default).
+void check_addresses(const toml::table& root, const std::string& origin, const Scenario& s) {
+  auto c = find_address_conflict(s);
+  if (!c) return;
+  auto where = [&](const std::string& key) -> std::string {
+    const toml::node* n = root.at_path(key).node();
+    return n ? fmt::format("line {}", n->source().begin.line) : "the default";
+  };
+  const toml::node* first = root.at_path(c->key_a).node();
+  if (!first) first = root.at_path(c->key_b).node();
+  throw UsageError(fmt::format("{}:{}: {} ({}) and {} ({}) conflict: {}", origin,
+                               first ? first->source().begin.line : root.source().begin.line,
+                               c->key_a, where(c->key_a), c->key_b, where(c->key_b), c->why));
+}
+
+bool is_stream_probe(const std::string& name) {
+  return name.rfind("tcp", 0) == 0 || name == "websocket" || name == "quic" || name == "mptcp" ||
+         name == "ssh" || name == "mosh";
 }
 
 void read_probes(TableReader& r, const toml::table& t, const std::string& origin, Scenario& s) {
@@ -315,6 +332,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     read_vpn(vr, s.vpn);
   }
   check_tunnel_names(r, root, s);
+  check_addresses(root, origin, s);
   if (auto* t = r.table("disconnect")) {
     TableReader dr(*t, "disconnect", origin);
     std::string mode = "clean";
