@@ -92,6 +92,28 @@ TEST(Safety, CleanupRemovesWhatAKilledRunLeft) {
   EXPECT_EQ(host_state(), before) << c.out;
 }
 
+// Orphans (parent 1, zombies included) of the programs the survival scenario runs, by pid. A
+// run's orphans stay its own children while it lives (it is their subreaper): those of other
+// runs going on meanwhile do not show here.
+std::set<std::string> survival_orphans() {
+  std::set<std::string> out;
+  std::istringstream in(sh("ps -eo pid=,ppid=,stat=,comm= | awk '$2 == 1 && $4 ~ "
+                           "/^(wireguard-go|dnsmasq|dnsdist|sshd|mosh-server|sh|bash|sleep)$/'")
+                            .out);
+  for (std::string line; std::getline(in, line);) out.insert(line);
+  return out;
+}
+
+TEST(Safety, NothingARunStartedOutlivesIt) {
+  REQUIRE_ROOT();
+  // mosh-server's daemon and sshd's session are orphans of the lab: the run reaps them too.
+  const auto before = survival_orphans();
+  Result r = sh(bin() + " run survival --window 1s");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& p : survival_orphans())
+    EXPECT_TRUE(before.count(p)) << "still there after the run exited: " << p;
+}
+
 // The pids listed in `text` as "process <pid> (<command>...)" by cleanup.
 std::set<int> listed_pids(const std::string& text) {
   std::set<int> out;
