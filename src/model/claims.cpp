@@ -70,33 +70,44 @@ std::string list_text(const std::vector<std::string>& v) {
 
 // "ECONNRESET after 12 ms" / "no error and no data ..." / "kept working"; the survival rule's
 // outcome and silences where the fate carries them, the probe's wire view where it was counted.
-std::string fate_text(const ProbeFate& p) {
+std::string fate_text(const ProbeFate& p, double window_ms) {
   const auto outcome = json_str(p.extra, "outcome");
   const auto silence = json_num(p.extra, "longest_silence_ms");
   const auto bound = json_num(p.extra, "silence_bound_ms");
   std::string s;
+  std::vector<std::string> details;
   if (p.survived) {
     s = "kept working";
   } else if (outcome == "partial") {
     s = "worked after the disconnect, then stopped";
+    if (p.error)
+      details.push_back(p.detected_ms ? fmt::format("{} after {:.0f} ms", *p.error, *p.detected_ms)
+                                      : *p.error);
   } else if (p.error) {
     s = p.detected_ms ? fmt::format("{} after {:.0f} ms", *p.error, *p.detected_ms)
                       : fmt::format("{} (when: not recorded)", *p.error);
   } else {
-    s = "no error and no data to the end of the window";
+    s = window_ms > 0
+            ? fmt::format("no error and no data to the end of the {:.0f} ms window", window_ms)
+            : "no error and no data to the end of the window";
   }
-  if (outcome == "partial" && p.error)
-    s += p.detected_ms ? fmt::format(" ({} after {:.0f} ms)", *p.error, *p.detected_ms)
-                       : fmt::format(" ({})", *p.error);
-  if (silence && bound)
-    s += fmt::format(" (longest silence {:.0f} ms, bound {:.0f} ms)", *silence, *bound);
+  // The longest silence says something only once data flowed again after the disconnect.
+  if (silence && bound && (p.survived || outcome == "partial"))
+    details.push_back(fmt::format("longest silence {:.0f} ms, bound {:.0f} ms", *silence, *bound));
   if (p.extra.contains("wire_after_t0")) {
     const auto& w = p.extra["wire_after_t0"];
     const auto out = json_int(w, "segments_out"), rst = json_int(w, "rst_in");
     if (out && rst)
-      s += fmt::format(" ({} segments left the physical link, {} RST came back)", *out, *rst);
+      details.push_back(
+          fmt::format("{} segments left the physical link, {} RST came back", *out, *rst));
   }
+  if (!details.empty()) s += " (" + join(details) + ")";
   return s;
+}
+
+double window_of(const ClaimRuns& runs, const std::string& run) {
+  const RunRecord* r = run_of(runs, run);
+  return r ? r->window_ms : 0;
 }
 
 // Why a run's probe cannot be read: no such run, no such probe in it, or it never reached its
@@ -239,7 +250,7 @@ ClaimResult send_now(const ClaimRuns& runs) {
     const ProbeFate* p = probe(runs, run, "tcp-send-now");
     if (!p) continue;
     reset.add(run, p->error && *p->error == "ECONNRESET");
-    measured.push_back(fmt::format("{}: {}", run, fate_text(*p)));
+    measured.push_back(fmt::format("{}: {}", run, fate_text(*p, window_of(runs, run))));
   }
   if (reset.empty()) return not_measured(c, "no run with the tcp-send-now probe");
   c.measured = join(measured);
@@ -340,7 +351,7 @@ ClaimResult inflight(const ClaimRuns& runs) {
       "measured)",
       retries, retries2_timeout_s(retries));
   std::vector<std::string> measured;
-  std::string clean = "clean: " + fate_text(*p);
+  std::string clean = "clean: " + fate_text(*p, window_of(runs, "clean"));
   if (const auto unacked = json_int(p->extra, "tcp_unacked"))
     clean += fmt::format("; {} segments unacknowledged at the end", *unacked);
   measured.push_back(clean);
@@ -349,7 +360,8 @@ ClaimResult inflight(const ClaimRuns& runs) {
   std::vector<std::string> deaths;
   if (is_death(*p)) deaths.push_back("clean (" + death_text(*p) + ")");
   if (const ProbeFate* u = probe(runs, "user-timeout", "tcp-inflight")) {
-    measured.push_back("user-timeout (TCP_USER_TIMEOUT set): " + fate_text(*u));
+    measured.push_back("user-timeout (TCP_USER_TIMEOUT set): " +
+                       fate_text(*u, window_of(runs, "user-timeout")));
     died.add("user-timeout", is_death(*u));
     if (is_death(*u)) deaths.push_back("user-timeout (" + death_text(*u) + ")");
   }
@@ -388,7 +400,7 @@ ClaimResult websocket(const ClaimRuns& runs) {
                 "", "", ""};
   const ProbeFate* p = probe(runs, "clean", "websocket");
   if (!p) return not_measured(c, no_probe(runs, "clean", "websocket"));
-  c.measured = "clean: " + fate_text(*p);
+  c.measured = "clean: " + fate_text(*p, window_of(runs, "clean"));
   c.verdict = p->error ? "confirmed" : "contradicted";
   if (!p->error && !p->survived)
     c.condition = "no close or error event within the window: the library reported nothing";
@@ -407,12 +419,12 @@ ClaimResult quic(const ClaimRuns& runs) {
   const ProbeFate* p = probe(runs, "clean", "quic");
   if (!p) return not_measured(c, no_probe(runs, "clean", "quic"));
   // The server's migration setting as its fate recorded it, and what it saw.
-  auto line = [](const char* run, const ProbeFate& f) {
+  auto line = [&](const char* run, const ProbeFate& f) {
     const auto allows = json_bool(f.extra, "server_migration");
     const std::string server = !allows   ? "server's migration setting not recorded"
                                : *allows ? "server allowing migration"
                                          : "server refusing migration";
-    std::string s = fmt::format("{} ({}): {}", run, server, fate_text(f));
+    std::string s = fmt::format("{} ({}): {}", run, server, fate_text(f, window_of(runs, run)));
     if (f.extra.contains("server_addresses"))
       s += fmt::format(", server saw {}", f.extra["server_addresses"].dump());
     return s;
@@ -465,11 +477,12 @@ ClaimResult mptcp(const ClaimRuns& runs) {
                 "", ""};
   const ProbeFate* p = probe(runs, "clean", "mptcp");
   if (!p) return not_measured(c, no_probe(runs, "clean", "mptcp"));
-  c.measured = fmt::format("clean{}: {}{}", endpoints_text(*p), fate_text(*p), gap_text(*p));
+  c.measured = fmt::format("clean{}: {}{}", endpoints_text(*p),
+                           fate_text(*p, window_of(runs, "clean")), gap_text(*p));
   const ProbeFate* n = probe(runs, "no-physical-subflow", "mptcp");
   if (n)
-    c.measured += fmt::format("; no-physical-subflow{}: {}{}", endpoints_text(*n), fate_text(*n),
-                              gap_text(*n));
+    c.measured += fmt::format("; no-physical-subflow{}: {}{}", endpoints_text(*n),
+                              fate_text(*n, window_of(runs, "no-physical-subflow")), gap_text(*n));
   if (p->survived && n && !n->survived) {
     c.verdict = "depends";
     c.condition =
@@ -489,7 +502,7 @@ ClaimResult simple_survival(const ClaimRuns& runs, const char* id, const char* n
   ClaimResult c{id, claim, "", "", ""};
   const ProbeFate* p = probe(runs, "clean", name);
   if (!p) return not_measured(c, no_probe(runs, "clean", name));
-  c.measured = "clean: " + fate_text(*p) + gap_text(*p);
+  c.measured = "clean: " + fate_text(*p, window_of(runs, "clean")) + gap_text(*p);
   c.verdict = p->survived == article_says_survives ? "confirmed" : "contradicted";
   return c;
 }

@@ -393,9 +393,10 @@ TEST(ClaimSendNow, NoResetAnywhereIsContradictedWithTheCondition) {
                                                    std::nullopt, {{"wire_after_t0", wire(0)}})})}};
   auto c = claim(runs, "send-now-reset");
   EXPECT_EQ(c.verdict, "contradicted");
-  EXPECT_EQ(c.measured,
-            "clean: no error and no data to the end of the window (0 segments left the physical "
-            "link, 0 RST came back)");
+  EXPECT_EQ(
+      c.measured,
+      "clean: no error and no data to the end of the 3000 ms window (0 segments left the physical "
+      "link, 0 RST came back)");
   EXPECT_EQ(c.condition, "no ECONNRESET in any disconnect mode measured");
 }
 
@@ -447,15 +448,20 @@ TEST(ClaimFateText, KeptWorkingShowsTheLongestSilence) {
   EXPECT_EQ(c.measured, "clean: kept working (longest silence 250 ms, bound 3500 ms)");
 }
 
-TEST(ClaimFateText, NoShowsTheSilenceToTheEnd) {
+TEST(ClaimFateText, NoShowsTheWindowNotASilence) {
   auto c = claim(
       clean({fate(
           "websocket", false, std::nullopt, std::nullopt,
           {{"outcome", "no"}, {"longest_silence_ms", 4990.0}, {"silence_bound_ms", 1000.0}})}),
       "websocket-event");
-  EXPECT_EQ(c.measured,
-            "clean: no error and no data to the end of the window (longest silence 4990 ms, bound "
-            "1000 ms)");
+  EXPECT_EQ(c.measured, "clean: no error and no data to the end of the 3000 ms window");
+}
+
+TEST(ClaimFateText, AnUnrecordedWindowIsNotPrintedAsZero) {
+  ClaimRuns runs = clean({fate("websocket", false)});
+  runs["clean"].window_ms = 0;
+  EXPECT_EQ(claim(runs, "websocket-event").measured,
+            "clean: no error and no data to the end of the window");
 }
 
 TEST(ClaimFateText, AnErrorWithoutItsTimeSaysSo) {
@@ -551,12 +557,13 @@ TEST(ClaimInflight, ADeathWithUserTimeoutConfirmsAndSilenceElsewhereIsNamed) {
   runs["user-timeout"] = user_timeout_run("ETIMEDOUT", 1012.4);
   auto c = claim(runs, "inflight-dies");
   EXPECT_EQ(c.verdict, "confirmed");
-  EXPECT_EQ(c.measured,
-            "clean: no error and no data to the end of the window (0 segments left the physical "
-            "link, 0 RST came back); 12 segments unacknowledged at the end; user-timeout "
-            "(TCP_USER_TIMEOUT set): ETIMEDOUT after 1012 ms (0 segments left the physical link, "
-            "0 RST came back); tcp_retries2=15 predicts ETIMEDOUT after at least 924.6 s (a "
-            "prediction, not measured)");
+  EXPECT_EQ(
+      c.measured,
+      "clean: no error and no data to the end of the 3000 ms window (0 segments left the physical "
+      "link, 0 RST came back); 12 segments unacknowledged at the end; user-timeout "
+      "(TCP_USER_TIMEOUT set): ETIMEDOUT after 1012 ms (0 segments left the physical link, "
+      "0 RST came back); tcp_retries2=15 predicts ETIMEDOUT after at least 924.6 s (a "
+      "prediction, not measured)");
   EXPECT_EQ(c.condition,
             "died (ETIMEDOUT, ENETUNREACH or EHOSTUNREACH) in: user-timeout (ETIMEDOUT after "
             "1012 ms); no death within the window in: clean");
@@ -771,7 +778,8 @@ TEST(ClaimSimpleSurvival, SshDiesIsConfirmedWhenItDoesNotSurvive) {
   auto c = claim(clean({fate("ssh", false, std::nullopt, std::nullopt, {{"gap_ms", 3045.3}})}),
                  "ssh-dies");
   EXPECT_EQ(c.verdict, "confirmed");
-  EXPECT_EQ(c.measured, "clean: no error and no data to the end of the window; gap 3045 ms");
+  EXPECT_EQ(c.measured,
+            "clean: no error and no data to the end of the 3000 ms window; gap 3045 ms");
 }
 
 TEST(ClaimSimpleSurvival, SshSurvivingContradicts) {
