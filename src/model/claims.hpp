@@ -19,7 +19,10 @@ struct ClaimResult {
 
 // The runs the claims are checked against, by the variant that produced them:
 //   "clean", "crash", "keep-interface" (disconnect modes), "user-timeout" (TCP_USER_TIMEOUT set
-//   on the in-flight probe), "no-migration" (the QUIC server refuses address changes).
+//   on the in-flight probe), "no-migration" (the QUIC server refuses address changes),
+//   "no-physical-subflow" (the MPTCP connection has no subflow endpoint on the physical link).
+// A claim whose input a record lacks (an older record, a probe that failed to set up) is
+// "not measured", naming what is missing: a missing figure is never read as zero.
 using ClaimRuns = std::map<std::string, RunRecord>;
 
 std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs);
