@@ -41,6 +41,10 @@ std::vector<std::string> read_nameservers(const std::string& path) {
   return parse_nameservers(text.str());
 }
 
+// How long agents may take to say they are ready (they usually take milliseconds; ssh's login
+// about 0.5 s on an idle machine). Waited on state: the bound is only the give-up point.
+constexpr std::chrono::milliseconds kReadyBound{20'000};
+
 double ms(int64_t a_ns, int64_t b_ns) {
   return static_cast<double>(b_ns - a_ns) / 1e6;
 }
@@ -144,7 +148,9 @@ class Experiment final : public ProbeEnv {
                                        std::vector<std::string> args) override {
     AgentStream& a = start_agent(lab_->names().server, label, std::move(args));
     if (current_) current_->servers.push_back(&a);
-    wait_ready({&a}, std::chrono::milliseconds(3000));
+    // Waits on the agent's ready line; the bound only matters on a machine so loaded that
+    // start-up takes seconds (four concurrent labs on 2 cores: ssh's login took over 5 s).
+    wait_ready({&a}, kReadyBound);
     if (!a.has("ready"))
       throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->log_path(label)));
     return a.lines;
@@ -241,7 +247,8 @@ class Experiment final : public ProbeEnv {
 
   void start_agents() {
     const auto& n = lab_->names();
-    const std::string run_for = format_duration(s_.before + window_ + Micros(5'000'000));
+    const std::string run_for = format_duration(s_.before + window_ + Micros(5'000'000) +
+                                                std::chrono::duration_cast<Micros>(kReadyBound));
     for (auto& rp : probes_) {
       current_ = &rp;
       try {
@@ -259,7 +266,7 @@ class Experiment final : public ProbeEnv {
                                rp.probe->client_args(*this, run_for));
       clients.push_back(rp.client);
     }
-    wait_ready(clients, std::chrono::milliseconds(5000));
+    wait_ready(clients, kReadyBound);
   }
 
   void record(VpnDriver& vpn) {
