@@ -100,6 +100,19 @@ def until(cond, what):
         time.sleep(0.002)
     sys.exit(f"lab_setup.sh: {what} did not happen within {BOUND:.0f} s")
 
+def abandon(side, proc, prefix):
+    """Tears down a run that failed, so that the bench leaves nothing behind."""
+    if side == "splitsecond":
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=BOUND)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if side == "shell":
+        subprocess.run(["bash", shell_lab, "down", prefix], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=BOUND)
+
 def one_run(side, k, scenario):
     before = set(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else set()
     devnull = subprocess.DEVNULL
@@ -114,11 +127,21 @@ def one_run(side, k, scenario):
     else:
         prefix = f"sb{os.getpid() % 10000}-{k}"
         client_ns = prefix + "-client"
-        proc = subprocess.Popen(["bash", shell_lab, "up", prefix], stdout=devnull, stderr=devnull)
-    hs = until(lambda: handshake_ns(client_ns), f"{side}'s handshake")
+        proc = subprocess.Popen(["bash", shell_lab, "up", prefix], stdout=devnull,
+                                stderr=open(f"/tmp/lab_setup-{prefix}.err", "w"))
+    try:
+        hs = until(lambda: handshake_ns(client_ns), f"{side}'s handshake")
+    except SystemExit:
+        abandon(side, proc, prefix)
+        if side == "shell":
+            print(open(f"/tmp/lab_setup-{prefix}.err").read()[-2000:], file=sys.stderr)
+        raise
+    if side == "shell":
+        os.unlink(f"/tmp/lab_setup-{prefix}.err")
     setup_ms = (hs - start) / 1e6
     if side == "shell":
         if proc.wait(timeout=BOUND) != 0:
+            abandon(side, proc, prefix)
             sys.exit("lab_setup.sh: shell_lab.sh up failed")
     inodes = {netns_inode(f"{prefix}-{n}") for n in ("client", "home", "inet", "vpn", "server")} - {None}
     lab_pids = pids_in(inodes)

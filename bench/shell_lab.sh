@@ -5,6 +5,16 @@
 set -euo pipefail
 p=$2
 c=$p-client h=$p-home i=$p-inet v=$p-vpn s=$p-server
+# wireguard-go creates its UAPI socket file before it listens on it: wait (bounded) until
+# `wg show` gets an answer, as splitsecond's UAPI connect retries do.
+wait_uapi() {
+  for ((t = 0; t < 500; t++)); do
+    ip netns exec $1 wg show $2 >/dev/null 2>&1 && return 0
+    sleep 0.01
+  done
+  echo "shell_lab.sh: wireguard-go $2 in $1 never answered on its UAPI socket" >&2
+  return 1
+}
 case $1 in
 up)
   for n in $c $h $i $v $s; do ip netns add $n; ip -n $n link set lo up; done
@@ -38,6 +48,7 @@ up)
   # the VPN, with wg-quick's tools: wireguard-go + wg
   sk=$(wg genkey); ck=$(wg genkey)
   ip netns exec $v wireguard-go wg0 >/dev/null 2>&1
+  wait_uapi $v wg0
   echo $sk >/run/$p-sk
   ip netns exec $v wg set wg0 private-key /run/$p-sk listen-port 51820 peer "$(echo $ck | wg pubkey)" allowed-ips 10.8.0.42/32
   rm /run/$p-sk
@@ -45,7 +56,13 @@ up)
   echo 'table ip nat { chain post { type nat hook postrouting priority srcnat; ip saddr 10.8.0.0/24 oifname "eth0" masquerade; }; }' | ip netns exec $v nft -f -
   ip netns exec $v dnsmasq --no-resolv --no-hosts --conf-file=/dev/null --pid-file=/run/$p-vpn-dnsmasq.pid \
     --user=root --bind-interfaces --listen-address=10.8.0.1
+  # as splitsecond does: the client starts once the server listens on its UDP port
+  for ((t = 0; t < 500; t++)); do
+    ip netns exec $v ss -Hlun 'sport = :51820' | grep -q . && break
+    sleep 0.01
+  done
   ip netns exec $c wireguard-go tun0 >/dev/null 2>&1
+  wait_uapi $c tun0
   echo $ck >/run/$p-ck
   ip netns exec $c wg set tun0 private-key /run/$p-ck peer "$(echo $sk | wg pubkey)" endpoint 198.51.100.1:51820 allowed-ips 0.0.0.0/0
   rm /run/$p-ck
@@ -53,9 +70,10 @@ up)
   ip -n $c route add 198.51.100.1/32 via 192.168.1.1 dev en0
   ip -n $c route add 0.0.0.0/1 dev tun0; ip -n $c route add 128.0.0.0/1 dev tun0
   echo "nameserver 10.8.0.1" > /etc/netns/$c/resolv.conf
-  # handshake: a datagram into the tunnel starts it; wait (bounded) until wg reports it
-  ip netns exec $c bash -c 'echo x >/dev/udp/10.8.0.1/9'
-  for ((t = 0; t < 500; t++)); do
+  # handshake: a datagram into the tunnel starts it, sent again every 250 ms as splitsecond
+  # does (one read before wireguard-go brought its peer up starts nothing); bounded, 20 s
+  for ((t = 0; t < 2000; t++)); do
+    ((t % 25 == 0)) && ip netns exec $c bash -c 'echo x >/dev/udp/10.8.0.1/9'
     [ "$(ip netns exec $c wg show tun0 latest-handshakes | awk '{print $2}')" != 0 ] && break
     sleep 0.01
   done
@@ -67,6 +85,7 @@ down)
   ip -n $c link del tun0 2>/dev/null || true
   ip -n $v link del wg0 2>/dev/null || true
   for n in $c $h $i $v $s; do ip netns del $n 2>/dev/null || true; done
+  rm -f /run/$p-sk /run/$p-ck
   rm -rf /etc/netns/$c; rmdir /etc/netns 2>/dev/null || true
   rmdir /run/wireguard 2>/dev/null || true
   ;;
