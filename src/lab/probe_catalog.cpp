@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <fstream>
+#include <stdexcept>
 
 #include "lab/probe.hpp"
 #include "lab/probe_mptcp.hpp"
 #include "lab/probe_remote.hpp"
 #include "lab/vpn.hpp"
+#include "model/duration.hpp"
 #include "probes/doh_dnsdist.hpp"
 #include "probes/tls_identity.hpp"
 #include "sys/netns.hpp"
@@ -228,6 +230,9 @@ class DohProbe final : public Probe {
   std::string cert_;
 };
 
+// Added to the QUIC client's --duration (see QuicProbe::client_args).
+constexpr Micros kQuicBackstop{30'000'000};
+
 // QUIC through ngtcp2: the client's UDP socket is not bound to the tunnel address, so the
 // kernel picks the source of each datagram; the server records every address change.
 class QuicProbe final : public Probe {
@@ -243,13 +248,21 @@ class QuicProbe final : public Probe {
     env.start_server_agent("quic-server", std::move(args));
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
+    // The teardown ends the client (SIGTERM, by pid) after the window; its --duration is only
+    // a backstop and must never end the connection inside the window. run_for allows 5 s from
+    // the client's start to the recording, but the wait for every client's `ready` (up to
+    // 5 s) plus the recorder's set-up can take longer: the client then closed the connection
+    // itself ("local close") inside the window (measured: 5 runs in 26, ready 5.5-6.0 s
+    // before t=0, closed at +4.45 to +5.0 s). kQuicBackstop covers that set-up time.
+    const auto run = parse_duration(run_for);
+    if (!run) throw std::logic_error("QuicProbe: run_for '" + run_for + "' is not a duration");
     return {"quic-client",
             "--server",
             endpoint(env, spec_.port),
             "--interval",
             format_duration(spec_.interval),
             "--duration",
-            run_for,
+            format_duration(*run + kQuicBackstop),
             "--pin-cert",
             cert_};
   }

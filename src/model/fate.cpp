@@ -125,6 +125,17 @@ ProbeFate stream_fate(const std::string& name, const std::string& proto, const A
 ProbeFate quic_fate(const AgentLines& client, const AgentLines& server, const Window& w,
                     int64_t silence_bound_ns, bool server_migration) {
   ProbeFate f = stream_fate("quic", "quic", client, w, {silence_bound_ns, false});
+  // The client's `closed` line says why the connection ended (the peer's CONNECTION_CLOSE
+  // code and reason, an idle timeout, or the client's own close): that is the error, not
+  // "closed by peer".
+  for (const auto& l : client) {
+    const int64_t t = l.value("t_ns", int64_t{0});
+    const std::string kind = l.value("kind", "");
+    if (t < w.t0_ns || t > w.end_ns || (kind != "error" && kind != "closed")) continue;
+    if (kind == "closed" && l.contains("error") && l["error"].is_string())
+      f.error = l["error"].get<std::string>();
+    break;
+  }
   nlohmann::json addresses = nlohmann::json::array(), validations = nlohmann::json::array();
   for (const auto& l : server) {
     if (l.value("t_ns", int64_t{0}) > w.end_ns) continue;

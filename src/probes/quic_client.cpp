@@ -133,7 +133,9 @@ class Client : public PacketSender {
   void rebind(uint64_t now);
   uint64_t next_deadline() const;
   bool alive() const;
-  void report_end(uint64_t now);
+  // local_cause: why the client itself closed ("end of --duration", "signal"), or "" when
+  // the connection had already ended by itself (peer's close, idle timeout).
+  void report_end(uint64_t now, const std::string& local_cause);
 
   const ClientOptions& opts_;
   EventSink& events_;
@@ -217,10 +219,12 @@ uint64_t Client::next_deadline() const {
   return std::min({conn_->expiry(), next_send_, rebind_at_, end, setup});
 }
 
-void Client::report_end(uint64_t now) {
+void Client::report_end(uint64_t now, const std::string& local_cause) {
   if (!closed_reported_) {
     closed_reported_ = true;
-    events_.emit(now, "closed", {{"error", conn_->close_reason()}});
+    std::string why = conn_->close_reason();
+    if (!local_cause.empty()) why += " (" + local_cause + ")";
+    events_.emit(now, "closed", {{"error", why}});
   }
   auto last = conn_->last_echo_ns();
   events_.emit(now, "summary",
@@ -233,10 +237,14 @@ int Client::run() {
   conn_->flush(start_);
   uint64_t end = start_ + to_ns(opts_.duration);
   uint64_t setup_deadline = start_ + to_ns(opts_.connect_timeout);
+  std::string local_cause;  // set when the client ends the connection itself
   for (;;) {
     auto wake = loop_.wait_until(next_deadline());
     uint64_t now = monotonic_ns();
-    if (wake.signalled || now >= end) break;
+    if (wake.signalled || now >= end) {
+      local_cause = wake.signalled ? "signal" : "end of --duration";
+      break;
+    }
     if (!wake.readable.empty()) drain_socket(now);
     if (conn_->expiry() <= now) conn_->on_expiry(now);
     if (!ready_ && conn_->state() == QuicConnection::State::open) {
@@ -264,8 +272,9 @@ int Client::run() {
     events_.emit(now, "setup_failed", {{"error", "stopped before the handshake completed"}});
     return 4;
   }
+  if (!alive()) local_cause.clear();  // it had ended before: its reason stands alone
   conn_->close(now);
-  report_end(now);
+  report_end(now, local_cause);
   return 0;
 }
 

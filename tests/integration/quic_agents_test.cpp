@@ -152,6 +152,9 @@ TEST(QuicAgents, EchoesFlowOnLoopback) {
   EXPECT_GE(summary[0]["echoed"].get<int>(), summary[0]["sent"].get<int>() - 1);
   EXPECT_EQ(client.events("echo").size(), summary[0]["echoed"].get<size_t>());
   EXPECT_EQ(client.events().back()["kind"], "summary");
+  // The client says it closed the connection itself, and why.
+  ASSERT_EQ(client.events("closed").size(), 1u);
+  EXPECT_EQ(client.events("closed")[0]["error"], "local close (end of --duration)");
 
   server.agent->stop();
   auto seen = server.agent->events("client_address");
@@ -160,6 +163,22 @@ TEST(QuicAgents, EchoesFlowOnLoopback) {
   EXPECT_EQ(server.agent->events("recv").size(), summary[0]["sent"].get<size_t>());
   EXPECT_EQ(server.agent->events("closed").at(0)["error"], "peer closed: application error 0x0");
   EXPECT_EQ(server.agent->events().back()["kind"], "summary");
+}
+
+TEST(QuicAgents, ASignalledClientSaysItClosedOnASignal) {
+  auto server = start_server();
+  ASSERT_FALSE(server.addr.empty()) << "server never printed ready";
+  Agent client({"quic-client", "--server", server.addr, "--interval", "50ms", "--duration", "60s",
+                "--pin-cert", server.cert_path},
+               "client");
+  ASSERT_TRUE(client.wait_for("echo", 10s)) << "no echo";
+  client.stop();  // SIGTERM, as the lab's teardown ends it
+  auto closed = client.events("closed");
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0]["error"], "local close (signal)");
+  EXPECT_EQ(client.events().back()["kind"], "summary");
+  server.agent->stop();
+  EXPECT_EQ(server.agent->events("closed").at(0)["error"], "peer closed: application error 0x0");
 }
 
 TEST(QuicAgents, ServerFollowsRebindingAfterPathValidation) {

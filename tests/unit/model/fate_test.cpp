@@ -421,3 +421,55 @@ TEST(QuicFate, TheServersViewOfTheMoveAndTheRule) {
   client.resize(1 + 15);  // -500 .. +900 ms
   EXPECT_EQ(ss::quic_fate(client, server, kWindow, 1'000 * kMs, true).extra["outcome"], "partial");
 }
+
+// The QUIC client's `closed` line names why the connection ended; the fate keeps that text.
+TEST(QuicFate, TheClosedLinesReasonIsTheError) {
+  AgentLines client = {line(kT0 - 600 * kMs, "ready")};
+  for (int t = -500; t < 1000; t += 100)
+    client.push_back(
+        line(kT0 + t * kMs, "echo",
+             {{"seq", t}, {"rtt_us", 1800}, {"sent_t_ns", kT0 + t * kMs - 1'800'000}}));
+  const AgentLines server;
+  {
+    SCOPED_TRACE("the peer's CONNECTION_CLOSE, with its code and reason");
+    AgentLines c = client;
+    c.push_back(line(kT0 + 1200 * kMs, "closed",
+                     {{"error", "peer closed: transport error 0xa (protocol violation)"}}));
+    auto f = ss::quic_fate(c, server, kWindow, 1'000 * kMs, true);
+    EXPECT_EQ(f.error, "peer closed: transport error 0xa (protocol violation)");
+    EXPECT_DOUBLE_EQ(f.detected_ms.value_or(-1), 1200.0);
+    EXPECT_EQ(f.extra["outcome"], "partial");
+  }
+  {
+    SCOPED_TRACE("the client's own close at the end of its --duration, inside the window");
+    AgentLines c = client;
+    c.push_back(line(kT0 + 1100 * kMs, "closed", {{"error", "local close (end of --duration)"}}));
+    auto f = ss::quic_fate(c, server, kWindow, 1'000 * kMs, true);
+    EXPECT_EQ(f.error, "local close (end of --duration)");
+    EXPECT_FALSE(f.survived);
+  }
+  {
+    SCOPED_TRACE("a closed line without a reason (an older agent)");
+    AgentLines c = client;
+    c.push_back(line(kT0 + 1100 * kMs, "closed"));
+    EXPECT_EQ(ss::quic_fate(c, server, kWindow, 1'000 * kMs, true).error, "closed by peer");
+  }
+  {
+    SCOPED_TRACE("a send error first: the errno stays the error");
+    AgentLines c = client;
+    c.push_back(line(kT0 + 1000 * kMs, "error", {{"error", "ENETUNREACH"}, {"call", "sendto"}}));
+    c.push_back(line(kT0 + 1100 * kMs, "closed", {{"error", "idle timeout"}}));
+    EXPECT_EQ(ss::quic_fate(c, server, kWindow, 1'000 * kMs, true).error, "ENETUNREACH");
+  }
+  {
+    SCOPED_TRACE("the teardown's close after the window is not the fate's");
+    AgentLines c = client;
+    for (int t = 1000; t < 3000; t += 100)
+      c.push_back(line(kT0 + t * kMs, "echo",
+                       {{"seq", t}, {"rtt_us", 1800}, {"sent_t_ns", kT0 + t * kMs - 1'800'000}}));
+    c.push_back(line(kEnd + 5 * kMs, "closed", {{"error", "local close (signal)"}}));
+    auto f = ss::quic_fate(c, server, kWindow, 1'000 * kMs, true);
+    EXPECT_FALSE(f.error);
+    EXPECT_EQ(f.extra["outcome"], "yes");
+  }
+}
