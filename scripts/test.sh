@@ -39,3 +39,5 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
 echo "== unit and lab tests"
 run_ctest --test-dir build --output-on-failure --timeout 300
+echo "== stress: concurrent labs and repeated claims (bench/stress.sh --quick)"
+bench/stress.sh --quick --bin build/src/cli/splitsecond
