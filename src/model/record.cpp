@@ -58,6 +58,94 @@ void sort_timeline(std::vector<Event>& events) {
 // Every key but the optional ones.
 static nlohmann::json record_json(const RunRecord& r);
 
+namespace {
+
+nlohmann::json leak_count_json(const LeakCount& c) {
+  return {{"ipv4", c.ipv4}, {"ipv6", c.ipv6}};
+}
+
+LeakCount leak_count_from(const nlohmann::json& j) {
+  return {static_cast<int>(integer(j, "ipv4")), static_cast<int>(integer(j, "ipv6"))};
+}
+
+nlohmann::json leaks_json(const Leaks& l) {
+  nlohmann::json j = {{"dns_plaintext", l.dns_plaintext},
+                      {"non_tunnel_packets", l.non_tunnel_packets}};
+  if (!l.detail) return j;
+  const LeakDetail& d = *l.detail;
+  j["by_kind"] = {{"dns", leak_count_json(d.dns)},
+                  {"tcp", leak_count_json(d.tcp)},
+                  {"udp", leak_count_json(d.udp)},
+                  {"icmp", leak_count_json(d.icmp)},
+                  {"other", leak_count_json(d.other)}};
+  j["ipv6"] = d.ipv6_total();
+  j["before_t0"] = d.before_t0;
+  j["dns_queries"] = nlohmann::json::array();
+  for (const auto& q : d.dns_queries)
+    j["dns_queries"].push_back({{"t_us", q.t_us}, {"qname", q.qname}, {"resolver", q.resolver}});
+  j["per_action"] = nlohmann::json::array();
+  for (const auto& a : d.per_action)
+    j["per_action"].push_back({{"trigger", a.trigger},
+                               {"action", a.action},
+                               {"count", a.count},
+                               {"ipv6", a.ipv6},
+                               {"first_ms", opt(a.first_ms)},
+                               {"last_ms", opt(a.last_ms)}});
+  return j;
+}
+
+Leaks leaks_from(const nlohmann::json& j) {
+  Leaks l{static_cast<int>(count(j, "dns_plaintext")),
+          static_cast<int>(count(j, "non_tunnel_packets")), std::nullopt};
+  if (!j.contains("by_kind")) return l;
+  LeakDetail d;
+  const auto& k = j.at("by_kind");
+  d.dns = leak_count_from(k.at("dns"));
+  d.tcp = leak_count_from(k.at("tcp"));
+  d.udp = leak_count_from(k.at("udp"));
+  d.icmp = leak_count_from(k.at("icmp"));
+  d.other = leak_count_from(k.at("other"));
+  d.before_t0 = static_cast<int>(integer(j, "before_t0"));
+  for (const auto& q : j.at("dns_queries"))
+    d.dns_queries.push_back({integer(q, "t_us"), q.at("qname"), q.at("resolver")});
+  for (const auto& a : j.at("per_action")) {
+    ActionLeaks al;
+    al.trigger = static_cast<size_t>(integer(a, "trigger"));
+    al.action = a.at("action");
+    al.count = static_cast<int>(integer(a, "count"));
+    al.ipv6 = static_cast<int>(integer(a, "ipv6"));
+    if (!a.at("first_ms").is_null()) al.first_ms = a.at("first_ms").get<double>();
+    if (!a.at("last_ms").is_null()) al.last_ms = a.at("last_ms").get<double>();
+    d.per_action.push_back(std::move(al));
+  }
+  l.detail = std::move(d);
+  return l;
+}
+
+nlohmann::json triggers_json(const std::vector<Trigger>& ts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : ts)
+    out.push_back({{"at_us", t.at_us},
+                   {"action", t.action},
+                   {"params", t.params},
+                   {"from_timeline", t.from_timeline},
+                   {"took_us", t.took_us},
+                   {"completed_us", t.completed_us},
+                   {"completed_by", t.completed_by}});
+  return out;
+}
+
+std::vector<Trigger> triggers_from(const nlohmann::json& j) {
+  std::vector<Trigger> out;
+  for (const auto& t : j)
+    out.push_back({integer(t, "at_us"), t.at("action"), t.value("params", nlohmann::json::object()),
+                   t.value("from_timeline", true), integer(t, "took_us"),
+                   integer(t, "completed_us"), t.at("completed_by")});
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RunRecord& r) {
   nlohmann::json j = record_json(r);
   if (!r.kernel.empty()) j["kernel"] = r.kernel;  // the TCP sysctls, when they were read
@@ -89,7 +177,7 @@ static nlohmann::json record_json(const RunRecord& r) {
     j["detected_ms"] = opt(p.detected_ms);
     probes.push_back(std::move(j));
   }
-  return {
+  nlohmann::json out = {
       {"schema", "splitsecond.run/1"},
       {"scenario", r.scenario},
       {"disconnect", r.disconnect},
@@ -102,9 +190,7 @@ static nlohmann::json record_json(const RunRecord& r) {
         {"endpoint", r.vpn.endpoint}}},
       {"events", std::move(events)},
       {"probes", std::move(probes)},
-      {"leaks",
-       {{"dns_plaintext", r.leaks.dns_plaintext},
-        {"non_tunnel_packets", r.leaks.non_tunnel_packets}}},
+      {"leaks", leaks_json(r.leaks)},
       {"timings",
        {{"lab_up_ms", r.timings.lab_up_ms},
         {"vpn_up_ms", r.timings.vpn_up_ms},
@@ -112,6 +198,8 @@ static nlohmann::json record_json(const RunRecord& r) {
       {"netlink_events_lost", r.netlink_events_lost},
       {"notes", r.notes},
   };
+  if (!r.triggers.empty()) out["triggers"] = triggers_json(r.triggers);  // absent in older records
+  return out;
 }
 
 RunRecord record_from_json(const nlohmann::json& j) {
@@ -148,7 +236,8 @@ RunRecord record_from_json(const nlohmann::json& j) {
       f.extra.erase(k);
     r.probes.push_back(std::move(f));
   }
-  r.leaks = {count(j.at("leaks"), "dns_plaintext"), count(j.at("leaks"), "non_tunnel_packets")};
+  r.leaks = leaks_from(j.at("leaks"));
+  if (j.contains("triggers")) r.triggers = triggers_from(j.at("triggers"));
   const auto& t = j.at("timings");
   r.timings = {t.at("lab_up_ms"), t.at("vpn_up_ms"), t.at("teardown_ms")};
   r.netlink_events_lost = j.contains("netlink_events_lost") ? integer(j, "netlink_events_lost") : 0;

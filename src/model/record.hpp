@@ -31,9 +31,49 @@ struct ProbeFate {
   nlohmann::json extra = nlohmann::json::object();
 };
 
+// One action of the run as it was carried out (docs/schema.md, "triggers").
+struct Trigger {
+  int64_t at_us = 0;   // when the call began, relative to t=0 (the first action)
+  std::string action;  // a timeline action's name, or "probe-signal"
+  nlohmann::json params = nlohmann::json::object();  // e.g. mode, address, probe, signal
+  bool from_timeline = true;  // false: a probe's own signal (e.g. the late send)
+  int64_t took_us = 0;        // how long the call took
+  int64_t completed_us = 0;   // when the action completed, relative to t=0
+  std::string completed_by;   // how that was seen: "call", "link-removed", "window-end"
+};
+
+struct LeakCount {
+  int ipv4 = 0, ipv6 = 0;
+};
+
+struct DnsLeak {
+  int64_t t_us = 0;  // relative to t=0
+  std::string qname, resolver;
+};
+
+// The leaked packets from one timeline action to the next (or the end of the window).
+struct ActionLeaks {
+  size_t trigger = 0;  // index into RunRecord::triggers
+  std::string action;
+  int count = 0;
+  int ipv6 = 0;
+  std::optional<double> first_ms, last_ms;  // relative to the action
+};
+
+// Every packet out of the physical interface that is not tunnel traffic to the endpoint
+// (and not link housekeeping), after t=0, by kind and family (model/leaks.hpp).
+struct LeakDetail {
+  LeakCount dns, tcp, udp, icmp, other;
+  int before_t0 = 0;  // the same, recorded before the first action
+  std::vector<DnsLeak> dns_queries;
+  std::vector<ActionLeaks> per_action;
+  int ipv6_total() const { return dns.ipv6 + tcp.ipv6 + udp.ipv6 + icmp.ipv6 + other.ipv6; }
+};
+
 struct Leaks {
-  int dns_plaintext = 0;       // plaintext DNS queries on the physical interface after t=0
-  int non_tunnel_packets = 0;  // other packets that bypassed the tunnel after t=0
+  int dns_plaintext = 0;             // plaintext DNS queries on the physical interface after t=0
+  int non_tunnel_packets = 0;        // other packets that bypassed the tunnel after t=0
+  std::optional<LeakDetail> detail;  // unset in older records
 };
 
 struct Timings {
@@ -56,6 +96,7 @@ struct RunRecord {
   double window_ms = 0;
   VpnInfo vpn;
   std::vector<Event> events;
+  std::vector<Trigger> triggers;  // empty in older records (their one trigger is an event)
   std::vector<ProbeFate> probes;
   Leaks leaks;
   Timings timings;

@@ -159,6 +159,18 @@ void Netlink::set_up(const std::string& ifname) {
   request(nlh, "set " + ifname + " up");
 }
 
+void Netlink::set_down(const std::string& ifname) {
+  int index = ifindex(ifname);
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_NEWLINK;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_index = index;
+  ifi->ifi_flags = 0;
+  ifi->ifi_change = IFF_UP;
+  request(nlh, "set " + ifname + " down");
+}
+
 void Netlink::delete_link(const std::string& ifname) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
@@ -182,6 +194,19 @@ void Netlink::add_address(const std::string& ifname, const Prefix& p, bool nodad
   mnl_attr_put(nlh, IFA_LOCAL, addr_size(p.family), p.addr);
   mnl_attr_put(nlh, IFA_ADDRESS, addr_size(p.family), p.addr);
   request(nlh, "add address on " + ifname);
+}
+
+void Netlink::delete_address(const std::string& ifname, const Prefix& p) {
+  int index = ifindex(ifname);
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_DELADDR;
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = static_cast<unsigned char>(p.family);
+  ifa->ifa_prefixlen = static_cast<unsigned char>(p.len);
+  ifa->ifa_index = static_cast<unsigned>(index);
+  mnl_attr_put(nlh, IFA_LOCAL, addr_size(p.family), p.addr);
+  request(nlh, "delete address on " + ifname);
 }
 
 void Netlink::add_route(const Prefix& dst, const std::string& gateway, const std::string& dev) {

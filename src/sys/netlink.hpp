@@ -31,9 +31,11 @@ class Netlink {
   // (never in the root namespace).
   void add_veth(const std::string& name, const std::string& peer, int peer_netns_fd);
   void set_up(const std::string& ifname);
+  void set_down(const std::string& ifname);     // administratively (the peer loses carrier)
   void delete_link(const std::string& ifname);  // missing is an error (ENODEV)
   int ifindex(const std::string& ifname);       // throws if missing
   void add_address(const std::string& ifname, const Prefix& p, bool nodad = true);
+  void delete_address(const std::string& ifname, const Prefix& p);
   // A route; gateway may be empty (on-link); dev may be empty (by gateway).
   void add_route(const Prefix& dst, const std::string& gateway, const std::string& dev);
   void delete_route(const Prefix& dst, const std::string& dev);

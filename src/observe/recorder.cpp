@@ -1,0 +1,43 @@
+#include "observe/recorder.hpp"
+
+#include "observe/capture.hpp"
+#include "observe/resolv_watch.hpp"
+#include "observe/rtnl.hpp"
+
+namespace ss::observe {
+
+Recorder::Recorder(const RecorderConfig& c)
+    : monitor_(std::make_unique<NetlinkMonitor>(c.netns_fd)),
+      capture_(std::make_unique<Capture>(c.netns_fd, c.interface, c.pcap_path)),
+      resolv_(std::make_unique<ResolvWatch>(c.resolv_conf)),
+      resolvers_at_start_(resolv_->current()) {}
+
+Recorder::~Recorder() = default;
+
+void Recorder::drain_capture() {
+  capture_->drain([this](int64_t t, std::span<const uint8_t> frame) {
+    obs_.packets.push_back({t, decode_ethernet(frame)});
+  });
+}
+
+void Recorder::attach(sys::EventLoop& loop) {
+  loop.add(monitor_->fd(), [this] { monitor_->drain(sys::mono_ns(), obs_.events); });
+  loop.add(resolv_->fd(), [this] { resolv_->drain(sys::mono_ns(), obs_.events); });
+  loop.add(capture_->fd(), [this] { drain_capture(); });
+}
+
+void Recorder::drain_all() {
+  monitor_->drain(sys::mono_ns(), obs_.events);
+  resolv_->drain(sys::mono_ns(), obs_.events);
+  drain_capture();
+  obs_.netlink_lost = monitor_->overruns();
+  obs_.pcap_dropped = capture_->dropped();
+}
+
+Observations Recorder::take() {
+  Observations out = std::move(obs_);
+  obs_ = {};
+  return out;
+}
+
+}  // namespace ss::observe

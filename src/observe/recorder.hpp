@@ -1,0 +1,48 @@
+#pragma once
+// One recorder: rtnetlink, the capture of one interface and one resolv.conf, in the caller's
+// event loop, into Observations. It knows nothing of probes, VPNs or scenarios: the lab's
+// experiment and a live host's watcher use it the same way.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/observations.hpp"
+#include "sys/event_loop.hpp"
+
+namespace ss::observe {
+
+class NetlinkMonitor;
+class Capture;
+class ResolvWatch;
+
+struct RecorderConfig {
+  int netns_fd = -1;        // the namespace to watch (its links, addresses, routes)
+  std::string interface;    // the physical interface whose packets are captured
+  std::string resolv_conf;  // the resolv.conf the namespace's programs read
+  std::string pcap_path;    // "" : keep no capture file
+};
+
+class Recorder {
+ public:
+  explicit Recorder(const RecorderConfig& c);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Registers its fds in `loop`; the caller adds its own (agents, signals) and runs it.
+  void attach(sys::EventLoop& loop);
+  // Reads whatever is still queued (call at the end, before taking the observations).
+  void drain_all();
+  const std::vector<std::string>& resolvers_at_start() const { return resolvers_at_start_; }
+  Observations take();
+
+ private:
+  void drain_capture();
+  std::unique_ptr<NetlinkMonitor> monitor_;
+  std::unique_ptr<Capture> capture_;
+  std::unique_ptr<ResolvWatch> resolv_;
+  std::vector<std::string> resolvers_at_start_;
+  Observations obs_;
+};
+
+}  // namespace ss::observe
