@@ -26,5 +26,6 @@ void add_quic_agents(CLI::App& agent);  // quic-client, quic-server (agent_quic.
 void add_app_agents(CLI::App& agent);
 void add_watch_agents(CLI::App& agent);  // exec-watch, pty-watch (agent_watch.cpp)
 void add_mptcp_agents(CLI::App& agent);  // mptcp-client, mptcp-server (agent_mptcp.cpp)
+void add_openvpn_agents(CLI::App& agent);  // openvpn-dns (agent_openvpn.cpp)
 
 }  // namespace ss::cli
