@@ -152,6 +152,7 @@ nlohmann::json to_json(const RunRecord& r) {
   if (r.server_sockets) j["server_sockets"] = server_sockets_json(*r.server_sockets);
   if (r.resolver_before_vpn) j["resolver_before_vpn"] = *r.resolver_before_vpn;
   if (!r.home_resolver.empty()) j["home_resolver"] = r.home_resolver;
+  if (!r.physical_interface.empty()) j["physical_interface"] = r.physical_interface;
   if (!r.vpn.client.empty()) j["vpn"]["client"] = r.vpn.client;
   if (!r.vpn.resolver.empty()) j["vpn"]["resolver"] = r.vpn.resolver;
   return j;
@@ -248,6 +249,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   if (j.contains("resolver_before_vpn"))
     r.resolver_before_vpn = j["resolver_before_vpn"].get<std::vector<std::string>>();
   r.home_resolver = j.value("home_resolver", "");
+  r.physical_interface = j.value("physical_interface", "");
   return r;
 }
 

@@ -103,6 +103,8 @@ struct RunRecord {
   nlohmann::json kernel = nlohmann::json::object();  // the client namespace's TCP sysctls, as read
   // The client's nameservers read before the VPN came up; unset in records that lack it.
   std::optional<std::vector<std::string>> resolver_before_vpn;
+  // The client's physical interface, as the topology named it; "" in older records.
+  std::string physical_interface;
   std::string home_resolver;  // the home router's (ISP-side) resolver address; "" if unrecorded
   // The server namespace's TCP sockets on the probes' ports at the end of the window; unset
   // when they were not read (older records).

@@ -23,7 +23,9 @@ int integer(const nlohmann::json& j, const char* key) {
 }
 
 // What the record says about how a probe met the disconnect, in words.
-std::string mechanism(const ProbeFate& p) {
+// `phys`: the record's physical interface name ("" in older records).
+std::string mechanism(const ProbeFate& p, const std::string& phys) {
+  const std::string iface = phys.empty() ? "the physical interface" : phys;
   const auto& x = p.extra;
   if (!p.setup_ok) return "never reached its server before t=0: " + p.error.value_or("?");
   std::string m;
@@ -77,9 +79,9 @@ std::string mechanism(const ProbeFate& p) {
   if (x.contains("wire_after_t0")) {
     const auto& w = x["wire_after_t0"];
     const int out = integer(w, "segments_out");
-    m += out ? fmt::format("; {} segments left en0 from {}, {} RST back", out,
+    m += out ? fmt::format("; {} segments left {} from {}, {} RST back", out, iface,
                            join(w.value("sources", nlohmann::json())), integer(w, "rst_in"))
-             : "; no segment of it left en0 (its source address is gone)";
+             : fmt::format("; no segment of it left {} (its source address is gone)", iface);
     if (integer(x, "tcp_unacked"))
       m += fmt::format("; {} segments unacknowledged", integer(x, "tcp_unacked"));
   }
@@ -109,7 +111,7 @@ std::vector<SurvivalRow> survival_table(const RunRecord& r) {
       row.survived = "partial";
     else
       row.survived = "no";
-    row.mechanism = mechanism(p);
+    row.mechanism = mechanism(p, r.physical_interface);
     const auto longest = number(p.extra, "longest_silence_ms");
     const auto bound = number(p.extra, "silence_bound_ms");
     const auto from = number(p.extra, "silence_started_ms");

@@ -95,14 +95,54 @@ std::string probe_summary(const ProbeFate& p) {
 
 }  // namespace
 
+std::string leak_detail_summary(const RunRecord& r) {
+  std::string out;
+  if (r.triggers.size() > 1 || (!r.triggers.empty() && r.triggers[0].action != "disconnect")) {
+    out += "  actions:";
+    for (const auto& t : r.triggers)
+      if (t.from_timeline)
+        out += fmt::format(
+            " {} at {:+.3f} ms (took {} us{});", t.action, t.at_us / 1000.0, t.took_us,
+            t.params.contains("error") ? ", failed: " + t.params["error"].get<std::string>() : "");
+    out += "\n";
+  }
+  if (!r.leaks.detail) return out;
+  const LeakDetail& d = *r.leaks.detail;
+  auto pair = [](const char* name, const LeakCount& c) {
+    return fmt::format("{} {}/{}", name, c.ipv4, c.ipv6);
+  };
+  out += fmt::format(
+      "  leaked packets after t=0 by kind (IPv4/IPv6): {}, {}, {}, {}, {}; {} before t=0\n",
+      pair("dns", d.dns), pair("tcp", d.tcp), pair("udp", d.udp), pair("icmp", d.icmp),
+      pair("other", d.other), d.before_t0);
+  out += fmt::format("  IPv6 outside the tunnel after t=0: {} packets\n", d.ipv6_total());
+  std::map<std::pair<std::string, std::string>, int> queries;
+  for (const auto& q : d.dns_queries) ++queries[{q.qname, q.resolver}];
+  for (const auto& [k, n] : queries)
+    out += fmt::format("  plaintext DNS: {} x {} to {}\n", n, k.first, k.second);
+  for (const auto& a : d.per_action) {
+    const auto at = a.trigger < r.triggers.size() ? r.triggers[a.trigger].at_us / 1000.0 : 0.0;
+    if (a.count == 0)
+      out += fmt::format("  after {} ({:+.3f} ms): no leak\n", a.action, at);
+    else
+      out += fmt::format(
+          "  after {} ({:+.3f} ms): {} leaked ({} IPv6), from +{:.1f} to +{:.1f} ms after it\n",
+          a.action, at, a.count, a.ipv6, a.first_ms.value_or(0), a.last_ms.value_or(0));
+  }
+  return out;
+}
+
 std::string describe_event(const Event& e) {
   const auto& d = e.detail;
   std::string what;
   switch (e.layer) {
     case Layer::link:
-      what = e.kind == "trigger" ? fmt::format("DISCONNECT ({}), the trigger took {} us",
-                                               str(d, "mode"), str(d, "took_us"))
-                                 : fmt::format("{} {}", str(d, "ifname"), e.kind);
+      if (e.kind == "trigger" && d.value("action", "disconnect") != "disconnect")
+        what = fmt::format("ACTION {}, the call took {} us", str(d, "action"), str(d, "took_us"));
+      else
+        what = e.kind == "trigger" ? fmt::format("DISCONNECT ({}), the trigger took {} us",
+                                                 str(d, "mode"), str(d, "took_us"))
+                                   : fmt::format("{} {}", str(d, "ifname"), e.kind);
       break;
     case Layer::addr:
       what = fmt::format("{} {} on {}", str(d, "address"), e.kind, str(d, "dev"));
@@ -211,6 +251,7 @@ std::string render_run(const RunRecord& r) {
   out += fmt::format(
       "  leaks in the window: {} plaintext DNS queries, {} other packets outside the tunnel\n",
       r.leaks.dns_plaintext, r.leaks.non_tunnel_packets);
+  out += leak_detail_summary(r);
   if (r.netlink_events_lost)
     out += fmt::format("  WARNING: the kernel dropped netlink events {} time(s) (ENOBUFS)\n",
                        r.netlink_events_lost);

@@ -243,3 +243,52 @@ TEST(Timeline, LostNetlinkEventsAndNotesAreShown) {
   EXPECT_THAT(out, HasSubstr("  note: resolv.conf not restored\n"));
   EXPECT_THAT(out, HasSubstr("  note: wireguard-go exited with status 1\n"));
 }
+
+namespace {
+
+TEST(LeakDetailSummary, ActionsLeaksByKindIpv6AndEachActionsWindow) {
+  ss::RunRecord r;
+  ss::Trigger down, up;
+  down.action = "carrier-down";
+  down.took_us = 3702;
+  up.action = "carrier-up";
+  up.at_us = 200'000;
+  up.took_us = 239;
+  up.params = {{"error", "set lan0 up: ENODEV"}};
+  r.triggers = {down, up};
+  ss::LeakDetail d;
+  d.dns = {2, 0};
+  d.tcp = {1, 3};
+  d.before_t0 = 4;
+  d.dns_queries = {{10, "a.test", "192.168.1.1"}, {20, "a.test", "192.168.1.1"}};
+  ss::ActionLeaks a0, a1;
+  a0.trigger = 0;
+  a0.action = "carrier-down";
+  a1.trigger = 1;
+  a1.action = "carrier-up";
+  a1.count = 6;
+  a1.ipv6 = 3;
+  a1.first_ms = 5.0;
+  a1.last_ms = 250.5;
+  d.per_action = {a0, a1};
+  r.leaks.detail = d;
+  const std::string s = ss::report::leak_detail_summary(r);
+  EXPECT_THAT(s, ::testing::HasSubstr(
+                     "actions: carrier-down at +0.000 ms (took 3702 us); carrier-up at +200.000 ms "
+                     "(took 239 us, failed: set lan0 up: ENODEV);"));
+  EXPECT_THAT(s, ::testing::HasSubstr("by kind (IPv4/IPv6): dns 2/0, tcp 1/3, udp 0/0, icmp 0/0, "
+                                      "other 0/0; 4 before t=0"));
+  EXPECT_THAT(s, ::testing::HasSubstr("IPv6 outside the tunnel after t=0: 3 packets"));
+  EXPECT_THAT(s, ::testing::HasSubstr("plaintext DNS: 2 x a.test to 192.168.1.1"));
+  EXPECT_THAT(s, ::testing::HasSubstr("after carrier-down (+0.000 ms): no leak"));
+  EXPECT_THAT(s, ::testing::HasSubstr(
+                     "after carrier-up (+200.000 ms): 6 leaked (3 IPv6), from +5.0 to +250.5 ms"));
+}
+
+TEST(LeakDetailSummary, AnOlderRecordHasNoneOfIt) {
+  ss::RunRecord r;
+  r.leaks.dns_plaintext = 3;
+  EXPECT_EQ(ss::report::leak_detail_summary(r), "");
+}
+
+}  // namespace
