@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -263,7 +264,158 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
   r.reject_unknown();
 }
 
+std::optional<ActionKind> action_kind(const std::string& name) {
+  for (auto k : {ActionKind::disconnect, ActionKind::carrier_down, ActionKind::carrier_up,
+                 ActionKind::link_down, ActionKind::link_up, ActionKind::address_change,
+                 ActionKind::vpn_restart})
+    if (name == action_name(k)) return k;
+  return std::nullopt;
+}
+
+std::optional<DisconnectMode> disconnect_mode(const std::string& name) {
+  for (auto m : {DisconnectMode::clean, DisconnectMode::crash, DisconnectMode::keep_interface})
+    if (name == disconnect_name(m)) return m;
+  return std::nullopt;
+}
+
+// The new address of an address-change: IPv4, in the home LAN (the router stays the gateway),
+// and neither the client's first address nor the router's.
+void check_new_address(TableReader& r, const Scenario& s, const std::string& address) {
+  auto fail = [&](const std::string& why) {
+    r.fail(r.get("address"), "address", fmt::format("'{}': {}", address, why));
+  };
+  if (auto err = check_lab_address(address, true); !err.empty()) fail(err);
+  unsigned char a[4], lan[4];
+  if (::inet_pton(AF_INET, ip_of(address).c_str(), a) != 1)
+    fail("expected an IPv4 address (the new lease on the home LAN)");
+  ::inet_pton(AF_INET, ip_of(s.topology.home_lan_ip4).c_str(), lan);
+  const int len = std::stoi(s.topology.home_lan_ip4.substr(s.topology.home_lan_ip4.find('/') + 1));
+  char net[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, lan, net, sizeof net);
+  if (!in_v4(a, net, len)) fail("not in the home LAN (topology.home_lan_ip4)");
+  if (ip_of(address) == ip_of(s.topology.client_ip4) ||
+      ip_of(address) == ip_of(s.topology.home_lan_ip4))
+    fail("already the client's or the home router's address");
+}
+
+// [[timeline]]: one table per action. Checked in time order: every time inside the window, the
+// first at 0, and each action possible in the state the ones before it leave.
+void read_timeline(const toml::array& entries, const std::string& origin, Scenario& s) {
+  std::string names;
+  for (auto k : {ActionKind::disconnect, ActionKind::carrier_down, ActionKind::carrier_up,
+                 ActionKind::link_down, ActionKind::link_up, ActionKind::address_change,
+                 ActionKind::vpn_restart})
+    names += std::string(names.empty() ? "" : ", ") + action_name(k);
+  std::vector<std::pair<Action, const toml::node*>> read;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const toml::node& node = *entries.get(i);
+    const std::string path = fmt::format("timeline[{}]", i);
+    if (!node.is_table())
+      throw UsageError(
+          fmt::format("{}:{}: {}: expected a table such as {{ at = \"0ms\", action "
+                      "= \"disconnect\" }}",
+                      origin, node.source().begin.line, path));
+    TableReader r(*node.as_table(), path, origin);
+    Action a;
+    a.line = static_cast<int>(node.source().begin.line);
+    if (!r.get("at")) r.fail(nullptr, "at", "missing: when the action happens, e.g. \"200ms\"");
+    r.duration("at", a.at, Micros(0), Micros(60'000'000));
+    if (a.at >= s.window)
+      r.fail(r.get("at"), "at",
+             fmt::format("{} is not inside the window of {} (record.window)", format_duration(a.at),
+                         format_duration(s.window)));
+    std::string name;
+    r.string("action", name);
+    auto kind = action_kind(name);
+    if (!kind)
+      r.fail(r.get("action") ? r.get("action") : nullptr, "action",
+             fmt::format("'{}' is not one of: {}", name, names));
+    a.kind = *kind;
+    if (a.kind == ActionKind::disconnect) {
+      std::string mode = "clean";
+      r.string("mode", mode);
+      auto m = disconnect_mode(mode);
+      if (!m)
+        r.fail(r.get("mode"), "mode",
+               fmt::format("'{}' is not one of: clean, crash, keep-interface", mode));
+      a.mode = *m;
+    }
+    if (a.kind == ActionKind::address_change) {
+      r.string("address", a.address);
+      if (a.address.empty())
+        r.fail(nullptr, "address", "missing: the new address, e.g. \"192.168.1.77/24\"");
+      check_new_address(r, s, a.address);
+    }
+    r.reject_unknown();
+    read.emplace_back(a, &node);
+  }
+  std::stable_sort(read.begin(), read.end(),
+                   [](const auto& x, const auto& y) { return x.first.at < y.first.at; });
+  auto fail = [&](const std::pair<Action, const toml::node*>& e, const std::string& why) {
+    throw UsageError(fmt::format("{}:{}: timeline: {} at {}: {}", origin, e.first.line,
+                                 action_name(e.first.kind), format_duration(e.first.at), why));
+  };
+  if (!read.empty() && read.front().first.at.count() != 0)
+    fail(read.front(), "the first action is t=0: give it at = \"0ms\"");
+  bool carrier = true, link = true, connected = true;
+  for (const auto& e : read) {
+    switch (e.first.kind) {
+      case ActionKind::disconnect:
+        if (!connected) fail(e, "the VPN is already disconnected (add a vpn-restart before)");
+        connected = false;
+        break;
+      case ActionKind::vpn_restart:
+        if (connected) fail(e, "the VPN is connected: vpn-restart follows a disconnect");
+        connected = true;
+        break;
+      case ActionKind::carrier_down:
+      case ActionKind::carrier_up: {
+        const bool up = e.first.kind == ActionKind::carrier_up;
+        if (carrier == up)
+          fail(e, up ? "no carrier-down before it" : "the carrier is already down");
+        carrier = up;
+        break;
+      }
+      case ActionKind::link_down:
+      case ActionKind::link_up: {
+        const bool up = e.first.kind == ActionKind::link_up;
+        if (link == up) fail(e, up ? "no link-down before it" : "the link is already down");
+        link = up;
+        break;
+      }
+      case ActionKind::address_change:
+        break;
+    }
+  }
+  for (const auto& e : read) s.timeline.push_back(e.first);
+  for (const auto& a : s.timeline)
+    if (a.kind == ActionKind::disconnect) {
+      s.disconnect = a.mode;
+      break;
+    }
+}
+
 }  // namespace
+
+const char* action_name(ActionKind k) {
+  switch (k) {
+    case ActionKind::disconnect:
+      return "disconnect";
+    case ActionKind::carrier_down:
+      return "carrier-down";
+    case ActionKind::carrier_up:
+      return "carrier-up";
+    case ActionKind::link_down:
+      return "link-down";
+    case ActionKind::link_up:
+      return "link-up";
+    case ActionKind::address_change:
+      return "address-change";
+    case ActionKind::vpn_restart:
+      return "vpn-restart";
+  }
+  return "?";
+}
 
 const std::vector<ProbeSpec>& known_probes() {
   static const std::vector<ProbeSpec> probes = {
@@ -358,6 +510,16 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     TableReader pr(*t, "probes", origin);
     read_probes(pr, *t, origin, s);
   }
+  if (auto* n = r.get("timeline")) {
+    if (!n->is_array_of_tables())
+      r.fail(n, "timeline", "expected [[timeline]] entries (an array of tables)");
+    if (r.get("disconnect"))
+      r.fail(r.get("disconnect"), "disconnect",
+             "give the disconnect as a [[timeline]] action (mode = ...) when there is a timeline");
+    read_timeline(*n->as_array(), origin, s);
+  } else {
+    s.timeline.push_back(Action{Micros(0), ActionKind::disconnect, s.disconnect, "", 0});
+  }
   r.reject_unknown();
   return s;
 }
@@ -414,6 +576,46 @@ window = "5s"
 [probes.dns]
 [probes.doh]
 [probes.ip-seen]
+)"},
+    {"flicker",
+     "the Wi-Fi drops for 200 ms (carrier lost on the client's physical link), then comes back",
+     R"(name = "flicker"
+description = "The home router's side of the client's link goes down for 200 ms, as a Wi-Fi drop looks to the laptop; nothing else is done: whatever the VPN client and the kernel do is recorded."
+[record]
+before = "500ms"
+window = "3s"
+[[timeline]]
+at = "0ms"
+action = "carrier-down"
+[[timeline]]
+at = "200ms"
+action = "carrier-up"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+[probes.websocket]
+reconnect = true
+)"},
+    {"reconnect", "clean disconnect, then the VPN client connects again after 1 s",
+     R"(name = "reconnect"
+description = "The VPN client disconnects cleanly at t=0 and brings the tunnel up again 1 s later: what leaked in the gap, and which connections lived through it."
+[record]
+before = "500ms"
+window = "4s"
+[[timeline]]
+at = "0ms"
+action = "disconnect"
+mode = "clean"
+[[timeline]]
+at = "1s"
+action = "vpn-restart"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+[probes.websocket]
+reconnect = true
 )"},
 };
 

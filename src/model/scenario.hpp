@@ -16,6 +16,26 @@ namespace ss {
 enum class DisconnectMode { clean, crash, keep_interface };
 const char* disconnect_name(DisconnectMode m);
 
+// What a timeline entry does (docs/scenarios.md, "Timeline").
+enum class ActionKind {
+  disconnect,      // the VPN client disconnects (mode: clean, crash, keep-interface)
+  carrier_down,    // the home router's side of the client's link goes down: no carrier
+  carrier_up,      // ... and up again
+  link_down,       // the client's physical interface, administratively down
+  link_up,         // ... and up
+  address_change,  // a new address on the client's physical link, with its default route
+  vpn_restart,     // the VPN client brings the tunnel up again
+};
+const char* action_name(ActionKind k);
+
+struct Action {
+  Micros at{0};  // after the first action (t=0)
+  ActionKind kind = ActionKind::disconnect;
+  DisconnectMode mode = DisconnectMode::clean;  // disconnect
+  std::string address;                          // address_change: the new "a.b.c.d/len"
+  int line = 0;                                 // where the scenario says it (0: built in)
+};
+
 struct Topology {
   // client: the laptop
   std::string client_if = "en0";
@@ -91,7 +111,9 @@ struct Scenario {
   std::string description;
   Topology topology;
   VpnSpec vpn;
-  DisconnectMode disconnect = DisconnectMode::clean;
+  DisconnectMode disconnect = DisconnectMode::clean;  // the first disconnect action's mode
+  // Sorted by time; the first is at 0. Without [[timeline]]: one disconnect at 0 ([disconnect]).
+  std::vector<Action> timeline;
   Micros before{500'000};    // recorded before the trigger
   Micros window{3'000'000};  // observed after the trigger
   std::vector<ProbeSpec> probes;
