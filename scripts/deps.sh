@@ -25,3 +25,16 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# openresolv for wg-quick's `DNS =` in the lab, unpacked and NOT installed: installing it adds
+# dhclient and ifupdown hooks (/etc/dhcp/dhclient-enter-hooks.d/resolvconf,
+# /etc/network/if-up.d/000resolvconf) that would hand the host's own resolv.conf to it. The lab
+# runs a copy with its paths moved into the run's private directory (src/lab/wgquick_vpn.cpp).
+openresolv_dir=/usr/local/lib/splitsecond/openresolv
+if [[ ! -x $openresolv_dir/sbin/resolvconf ]]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq openresolv >/dev/null)
+  mkdir -p "$openresolv_dir"
+  dpkg-deb -x "$tmp"/openresolv_*.deb "$openresolv_dir"
+  rm -r "$tmp"
+fi

@@ -181,7 +181,7 @@ class Experiment final : public ProbeEnv {
       r.resolver_before_vpn = read_nameservers("/etc/netns/" + lab.names().client + "/resolv.conf");
       r.home_resolver = ip_of(s_.topology.home_lan_ip4);
       t = sys::mono_ns();
-      auto vpn = make_wireguard(lab, s_);
+      auto vpn = make_vpn(lab, s_);
       vpn->connect();
       r.timings.vpn_up_ms = ms(t, sys::mono_ns());
       r.vpn = vpn->info();

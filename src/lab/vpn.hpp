@@ -18,12 +18,30 @@ class VpnDriver {
   virtual void connect() = 0;
   // The trigger, t=0: clean (the client's own teardown) or crash (the process killed).
   virtual void disconnect(DisconnectMode mode) = 0;
+  // After a disconnect: the tunnel up again (the client's own way), bounded; returns when it
+  // carries traffic, or throws EnvironmentError with what was tried.
+  virtual void reconnect() = 0;
   virtual VpnInfo info() const = 0;
   // Facts about what the disconnect left behind, in words, for the report.
   virtual std::vector<std::string> notes() const { return {}; }
 };
 
-std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s);
+// The registry (lab/vpn_registry.cpp): one line per (vpn.kind, vpn.client), the same pairs
+// as model's known_vpn_variants(). Adding a VPN is one driver file and one line there.
+using VpnFactory = std::unique_ptr<VpnDriver> (*)(Lab&, const Scenario&);
+struct VpnEntry {
+  const char* kind;
+  const char* client;
+  const char* description;  // one line, for `splitsecond scenarios` and the docs
+  VpnFactory make;
+};
+const std::vector<VpnEntry>& vpn_registry();
+// The driver for the scenario's (vpn.kind, vpn.client); UsageError if there is none.
+std::unique_ptr<VpnDriver> make_vpn(Lab& lab, const Scenario& s);
+
+// The drivers, each in its own file.
+std::unique_ptr<VpnDriver> make_wireguard_reference(Lab& lab, const Scenario& s);  // wireguard_vpn
+std::unique_ptr<VpnDriver> make_wireguard_wgquick(Lab& lab, const Scenario& s);    // wgquick_vpn
 
 // The DoH resolver's name: the lab's resolvers answer it with the server's address, so a DoH
 // client given https://doh.splitsecond.test/... can bootstrap through the system resolver.

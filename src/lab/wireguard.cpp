@@ -1,5 +1,6 @@
 #include "lab/wireguard.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <nettle/curve25519.h>
@@ -16,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "lab/vpn.hpp"
+#include "model/errors.hpp"
 #include "sys/syserror.hpp"
 
 namespace ss::lab {
@@ -175,6 +178,49 @@ long WgDevice::last_handshake_sec() {
   auto kv = get();
   auto it = kv.find("last_handshake_time_sec");
   return it == kv.end() ? 0 : std::stol(it->second);
+}
+
+namespace {
+constexpr auto kServerListenBound = std::chrono::seconds(5);
+}
+
+std::unique_ptr<WgDevice> start_wg_server(Lab& lab, const Scenario& s,
+                                          const std::string& server_private_hex,
+                                          const std::string& client_public_hex) {
+  const auto& n = lab.names();
+  const VpnSpec& v = s.vpn;
+  auto server = std::make_unique<WgDevice>(lab, n.vpn, v.server_if);
+  server->set(fmt::format("private_key={}\nlisten_port={}\npublic_key={}\nallowed_ip={}/32\n",
+                          server_private_hex, v.port, client_public_hex,
+                          ip_of(v.client_tunnel_ip)));
+  auto& vnl = lab.netlink(n.vpn);
+  vnl.add_address(v.server_if, sys::Prefix::parse(v.server_tunnel_ip));
+  vnl.set_up(v.server_if);
+  if (v.server_nat) {
+    sys::Prefix tunnel = sys::Prefix::parse(v.server_tunnel_ip).network();
+    char net[INET6_ADDRSTRLEN];
+    ::inet_ntop(tunnel.family, tunnel.addr, net, sizeof net);
+    apply_nft(lab.netns_fd(n.vpn), nat_ruleset("eth0", fmt::format("{}/{}", net, tunnel.len)));
+  }
+  start_resolver(lab, n.vpn, v.dns, "vpn-resolver", ip_of(s.topology.server_ip4));
+  // wireguard-go opens its UDP socket once it has processed the link coming up, after
+  // set_up returned: a client's first initiation sent before that is lost, and WireGuard
+  // retries only after REKEY_TIMEOUT (5 s). The client starts once the server listens.
+  const auto deadline = std::chrono::steady_clock::now() + kServerListenBound;
+  for (auto pause = std::chrono::milliseconds(1); !server->udp_listening(v.port);
+       pause = std::min(pause * 2, std::chrono::milliseconds(20))) {
+    server->check_running("before it opened its UDP port");
+    if (std::chrono::steady_clock::now() > deadline)
+      throw EnvironmentError(fmt::format(
+          "the VPN server's wireguard-go opened no UDP socket on port {} within {} s of its "
+          "interface {} coming up (read from /proc/{}/net/udp); its log ends with:\n{}\n(log "
+          "kept in {})",
+          v.port, kServerListenBound.count(), v.server_if, server->process().pid(),
+          lab.log_tail("wireguard-go-" + v.server_if),
+          lab.keep_log("wireguard-go-" + v.server_if)));
+    std::this_thread::sleep_for(pause);
+  }
+  return server;
 }
 
 }  // namespace ss::lab

@@ -3,9 +3,11 @@
 // `wg` speaks), with per-run keys.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "lab/lab.hpp"
+#include "model/scenario.hpp"
 
 namespace ss::lab {
 
@@ -46,5 +48,13 @@ class WgDevice {
   std::string ifname_, label_;
   sys::Child* child_;
 };
+
+// The lab's VPN server, whatever the client: wireguard-go on vpn.server_if in the VPN
+// namespace with one peer (the client's public key, its tunnel address), the tunnel address,
+// NAT of the tunnel to the server's public side (vpn.nat), the VPN's resolver; returns once
+// wireguard-go listens on its UDP port (bounded: EnvironmentError with its log otherwise).
+std::unique_ptr<WgDevice> start_wg_server(Lab& lab, const Scenario& s,
+                                          const std::string& server_private_hex,
+                                          const std::string& client_public_hex);
 
 }  // namespace ss::lab

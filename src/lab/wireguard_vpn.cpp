@@ -51,51 +51,60 @@ class WireGuardVpn final : public VpnDriver {
   }
 
   void bring_up() {
-    const auto& n = lab_.names();
-    const auto server_keys = WgKeys::generate(), client_keys = WgKeys::generate();
+    server_keys_ = WgKeys::generate();
+    client_keys_ = WgKeys::generate();
+    const auto &server_keys = server_keys_, &client_keys = client_keys_;
+
+    server_ = start_wg_server(lab_, s_, server_keys.private_hex, client_keys.public_hex);
+    resolv_path_ = "/etc/netns/" + lab_.names().client + "/resolv.conf";
+    saved_resolv_ = read_file(resolv_path_);
+    bring_up_client(true);
+  }
+
+  // The client, as a full-tunnel client sets itself up: its device (unless it kept it), the
+  // address, the endpoint's host route, the split routes, the resolver; then the handshake.
+  void bring_up_client(bool new_device) {
     const std::string endpoint_ip = ip_of(s_.topology.vpn_ip4);
-
-    // The server: wg0 with the tunnel's server address, NAT of the tunnel to its public side.
-    server_ = std::make_unique<WgDevice>(lab_, n.vpn, v_.server_if);
-    server_->set(fmt::format("private_key={}\nlisten_port={}\npublic_key={}\nallowed_ip={}/32\n",
-                             server_keys.private_hex, v_.port, client_keys.public_hex,
-                             ip_of(v_.client_tunnel_ip)));
-    auto& vnl = lab_.netlink(n.vpn);
-    vnl.add_address(v_.server_if, sys::Prefix::parse(v_.server_tunnel_ip));
-    vnl.set_up(v_.server_if);
-    if (v_.server_nat) {
-      sys::Prefix tunnel = sys::Prefix::parse(v_.server_tunnel_ip).network();
-      char net[INET6_ADDRSTRLEN];
-      ::inet_ntop(tunnel.family, tunnel.addr, net, sizeof net);
-      apply_nft(lab_.netns_fd(n.vpn), nat_ruleset("eth0", fmt::format("{}/{}", net, tunnel.len)));
+    auto& cnl = lab_.netlink(lab_.names().client);
+    if (new_device) {
+      wait_link_gone();  // after a crash the kernel removes the old device asynchronously
+      client_ = std::make_unique<WgDevice>(lab_, lab_.names().client, v_.client_if);
+      client_->set(
+          fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
+                      client_keys_.private_hex, server_keys_.public_hex, endpoint_ip, v_.port));
+      cnl.add_address(v_.client_if, sys::Prefix::parse(v_.client_tunnel_ip));
+      cnl.set_up(v_.client_if);
     }
-    start_resolver(lab_, n.vpn, v_.dns, "vpn-resolver", ip_of(s_.topology.server_ip4));
-    // wireguard-go opens its UDP socket once it has processed the link coming up, after
-    // set_up returned: a client's first initiation sent before that is lost, and WireGuard
-    // retries only after REKEY_TIMEOUT (5 s). Start the client once the server listens.
-    wait_for_server_socket();
-
-    // The client, as a full-tunnel client sets itself up.
-    client_ = std::make_unique<WgDevice>(lab_, n.client, v_.client_if);
-    client_->set(
-        fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
-                    client_keys.private_hex, server_keys.public_hex, endpoint_ip, v_.port));
-    auto& cnl = lab_.netlink(n.client);
-    cnl.add_address(v_.client_if, sys::Prefix::parse(v_.client_tunnel_ip));
-    cnl.set_up(v_.client_if);
-    cnl.add_route(sys::Prefix::host(endpoint_ip), ip_of(s_.topology.home_lan_ip4),
-                  s_.topology.client_if);
+    try {
+      cnl.add_route(sys::Prefix::host(endpoint_ip), ip_of(s_.topology.home_lan_ip4),
+                    s_.topology.client_if);
+    } catch (const sys::SysError& e) {
+      if (e.error() != EEXIST) throw;  // a crash leaves the host route: keep it
+    }
     cnl.add_route(sys::Prefix::parse("0.0.0.0/1"), "", v_.client_if);
     cnl.add_route(sys::Prefix::parse("128.0.0.0/1"), "", v_.client_if);
-    resolv_path_ = "/etc/netns/" + n.client + "/resolv.conf";
-    saved_resolv_ = read_file(resolv_path_);
     rewrite_in_place(resolv_path_,
                      fmt::format("# splitsecond lab: the VPN's resolver\nnameserver {}\n", v_.dns));
-
     wait_for_handshake();
   }
 
+  void reconnect() override {
+    if (!client_) throw std::logic_error("reconnect before connect");
+    // keep-interface left the device, its address and its process: only the routes and the
+    // resolver come back. Otherwise a new device, with the same keys (the server knows them).
+    const bool kept = last_mode_ == DisconnectMode::keep_interface;
+    try {
+      bring_up_client(!kept);
+    } catch (const sys::SysError& e) {
+      throw LabError("reconnecting the VPN", e,
+                     kept ? "the kernel refused the routes through the kept interface"
+                          : "the kernel refused a step of the client's set-up (a leftover of "
+                            "the disconnect?)");
+    }
+  }
+
   void disconnect(DisconnectMode mode) override {
+    last_mode_ = mode;
     if (mode == DisconnectMode::crash) {
       client_->process().signal(SIGKILL);
       return;
@@ -123,24 +132,6 @@ class WireGuardVpn final : public VpnDriver {
   }
 
  private:
-  void wait_for_server_socket() {
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + kServerListenBound;
-    for (auto pause = std::chrono::milliseconds(1); !server_->udp_listening(v_.port);
-         pause = std::min(pause * 2, std::chrono::milliseconds(20))) {
-      server_->check_running("before it opened its UDP port");
-      if (std::chrono::steady_clock::now() > deadline)
-        throw EnvironmentError(fmt::format(
-            "the VPN server's wireguard-go opened no UDP socket on port {} within {} s of its "
-            "interface {} coming up (read from /proc/{}/net/udp); its log ends with:\n{}\n(log "
-            "kept in {})",
-            v_.port, kServerListenBound.count(), v_.server_if, server_->process().pid(),
-            lab_.log_tail("wireguard-go-" + v_.server_if),
-            lab_.keep_log("wireguard-go-" + v_.server_if)));
-      std::this_thread::sleep_for(pause);
-    }
-  }
-
   // A packet into the tunnel starts the handshake. It is sent again every so often while
   // waiting: one read by wireguard-go before it has brought its peer up is dropped without
   // starting anything. The bound is several of WireGuard's 5 s handshake retries.
@@ -188,6 +179,24 @@ class WireGuardVpn final : public VpnDriver {
     }
   }
 
+  void wait_link_gone() {
+    auto& cnl = lab_.netlink(lab_.names().client);
+    const auto deadline = std::chrono::steady_clock::now() + kServerListenBound;
+    for (;;) {
+      try {
+        cnl.ifindex(v_.client_if);
+      } catch (const std::exception&) {
+        return;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        throw EnvironmentError(fmt::format(
+            "reconnecting the VPN: the client's old interface {} was still there {} s after "
+            "the disconnect; a new one cannot take its name",
+            v_.client_if, kServerListenBound.count()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
   static constexpr auto kServerListenBound = std::chrono::seconds(5);
   static constexpr auto kHandshakeBound = std::chrono::seconds(20);
   static constexpr auto kTriggerEvery = std::chrono::milliseconds(250);
@@ -196,12 +205,14 @@ class WireGuardVpn final : public VpnDriver {
   const Scenario& s_;
   const VpnSpec& v_;
   std::unique_ptr<WgDevice> server_, client_;
+  WgKeys server_keys_, client_keys_;
+  DisconnectMode last_mode_ = DisconnectMode::clean;
   std::string resolv_path_, saved_resolv_;
 };
 
 }  // namespace
 
-std::unique_ptr<VpnDriver> make_wireguard(Lab& lab, const Scenario& s) {
+std::unique_ptr<VpnDriver> make_wireguard_reference(Lab& lab, const Scenario& s) {
   return std::make_unique<WireGuardVpn>(lab, s);
 }
 

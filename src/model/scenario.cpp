@@ -13,6 +13,7 @@
 
 #include "model/address.hpp"
 #include "model/errors.hpp"
+#include "model/vpn_variants.hpp"
 
 namespace ss {
 namespace {
@@ -183,9 +184,21 @@ void read_topology(TableReader& r, Topology& t) {
 
 void read_vpn(TableReader& r, VpnSpec& v) {
   r.string("kind", v.kind);
-  if (v.kind != "wireguard")
+  r.string("client", v.client);
+  std::string kinds, clients;
+  for (const auto& k : known_vpn_variants()) {
+    if (kinds.find(k.kind) == std::string::npos) kinds += (kinds.empty() ? "" : ", ") + k.kind;
+    if (k.kind == v.kind) clients += (clients.empty() ? "" : ", ") + k.client;
+  }
+  if (clients.empty())
     r.fail(r.get("kind"), "kind",
-           fmt::format("'{}' is not supported (supported: wireguard)", v.kind));
+           fmt::format("'{}' is not supported (supported: {})", v.kind, kinds));
+  if (std::none_of(
+          known_vpn_variants().begin(), known_vpn_variants().end(),
+          [&](const VpnVariantName& k) { return k.kind == v.kind && k.client == v.client; }))
+    r.fail(r.get("client"), "client",
+           fmt::format("'{}' is not a client of vpn.kind '{}' (clients: {})", v.client, v.kind,
+                       clients));
   interface_name(r, "client_if", v.client_if);
   interface_name(r, "server_if", v.server_if);
   lab_address(r, "client_tunnel_ip", v.client_tunnel_ip);
@@ -500,6 +513,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
               fmt::format("'{}' is not one of: clean, crash, keep-interface", mode));
     dr.reject_unknown();
   }
+  if (s.disconnect == DisconnectMode::keep_interface) check_vpn_variant(s, origin);
   if (auto* t = r.table("record")) {
     TableReader rr(*t, "record", origin);
     rr.duration("before", s.before, Micros(0), Micros(10'000'000));

@@ -64,6 +64,9 @@ struct Topology {
 
 struct VpnSpec {
   std::string kind = "wireguard";
+  // Who sets the tunnel up and tears it down (model/vpn_variants.hpp): "reference" (our own
+  // steps, the order wg-quick uses) or a real client ("wg-quick").
+  std::string client = "reference";
   std::string implementation = "wireguard-go";
   std::string client_if = "tun0";
   std::string server_if = "wg0";

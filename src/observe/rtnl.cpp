@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -150,6 +151,36 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
             : nlohmann::json(nullptr);
     return e;
   }
+  if (type == RTM_NEWRULE || type == RTM_DELRULE) {
+    // Policy routing rules (wg-quick's `not fwmark 51820 table 51820` and `table main
+    // suppress_prefixlength 0`): recorded in the route layer, kind rule-added/rule-removed.
+    if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(fib_rule_hdr))) return std::nullopt;
+    const auto* frh = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
+    auto a = attrs<fib_rule_hdr>(nlh);
+    unsigned table = a.count(FRA_TABLE) ? mnl_attr_get_u32(a[FRA_TABLE]) : frh->table;
+    Event e;
+    e.layer = Layer::route;
+    e.kind = type == RTM_NEWRULE ? "rule-added" : "rule-removed";
+    std::string dst = a.count(FRA_DST) ? addr_text(frh->family, mnl_attr_get_payload(a[FRA_DST]))
+                                       : (frh->family == AF_INET ? "0.0.0.0" : "::");
+    e.detail = {{"dst", fmt::format("{}/{}", dst, frh->dst_len)},
+                {"family", frh->family == AF_INET ? "inet" : "inet6"},
+                {"type", "rule"},
+                {"dev", a.count(FRA_IFNAME) ? mnl_attr_get_str(a[FRA_IFNAME]) : ""},
+                {"gateway", nullptr},
+                {"invert", (frh->flags & FIB_RULE_INVERT) != 0}};
+    const char* tname = table_name(table);
+    e.detail["table"] = tname ? nlohmann::json(tname) : nlohmann::json(table);
+    e.detail["priority"] =
+        a.count(FRA_PRIORITY) ? nlohmann::json(mnl_attr_get_u32(a[FRA_PRIORITY])) : nullptr;
+    e.detail["fwmark"] =
+        a.count(FRA_FWMARK) ? nlohmann::json(mnl_attr_get_u32(a[FRA_FWMARK])) : nullptr;
+    e.detail["suppress_prefixlength"] =
+        a.count(FRA_SUPPRESS_PREFIXLEN)
+            ? nlohmann::json(static_cast<int32_t>(mnl_attr_get_u32(a[FRA_SUPPRESS_PREFIXLEN])))
+            : nullptr;
+    return e;
+  }
   return std::nullopt;
 }
 
@@ -191,7 +222,7 @@ NetlinkMonitor::NetlinkMonitor(int netns_fd) {
     }
   }
   for (int group : {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
-                    RTNLGRP_IPV6_ROUTE}) {
+                    RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE}) {
     if (::setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
       throw sys::SysError("setsockopt(NETLINK_ADD_MEMBERSHIP)", "monitor", errno);
   }
@@ -273,7 +304,7 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
          nlh = mnl_nlmsg_next(nlh, &len)) {
       auto e = decoder_.decode(nlh);
       if (!e) continue;
-      if (e->layer == Layer::route) {
+      if (e->layer == Layer::route && (e->kind == "added" || e->kind == "removed")) {
         const std::string key = route_key(*e);
         if (e->kind == "added") {
           routes_[key] = *e;

@@ -1,6 +1,6 @@
 #pragma once
-// rtnetlink messages (links, addresses, routes) turned into timeline events, and the socket
-// that receives them from one namespace.
+// rtnetlink messages (links, addresses, routes, policy rules) turned into timeline events, and the
+// socket that receives them from one namespace.
 #include <linux/netlink.h>
 
 #include <cstdint>
