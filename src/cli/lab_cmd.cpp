@@ -9,6 +9,7 @@
 #include "model/claims.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
+#include "model/vpn_variants.hpp"
 #include "report/timeline.hpp"
 
 namespace ss::cli {
@@ -17,6 +18,7 @@ namespace {
 struct RunArgs {
   std::string scenario = "disconnect";
   std::string json_path, pcap_path, window;
+  std::string vpn, client;  // override the scenario's vpn.kind / vpn.client
   bool verbose = false;
 };
 
@@ -27,8 +29,25 @@ void check_writable(const std::string& path, const char* option) {
   if (!f) throw UsageError(fmt::format("{} {}: cannot write there", option, path));
 }
 
+// --vpn KIND and --client NAME replace the scenario's vpn.kind and vpn.client; --vpn alone
+// takes that kind's first client (model/vpn_variants.cpp). Checked as a file's would be.
+void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string& client) {
+  if (vpn.empty() && client.empty()) return;
+  if (!vpn.empty() && vpn != s.vpn.kind) {
+    s.vpn.kind = vpn;
+    for (const auto& v : known_vpn_variants())
+      if (v.kind == vpn) {
+        s.vpn.client = v.client;
+        break;
+      }
+  }
+  if (!client.empty()) s.vpn.client = client;
+  check_vpn_variant(s, !client.empty() ? "--client " + client : "--vpn " + vpn);
+}
+
 void run(const RunArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
+  apply_vpn_overrides(s, a.vpn, a.client);
   lab::RunOptions o;
   o.pcap_path = a.pcap_path;
   o.verbose = a.verbose;
@@ -67,6 +86,10 @@ void add_lab_commands(CLI::App& app) {
                       "keep the capture of the client's physical interface (pcap, ns timestamps)");
   run_cmd->add_option("--window", args->window,
                       "observation window after the disconnect (default: the scenario's, 3s)");
+  run_cmd->add_option("--vpn", args->vpn,
+                      "the VPN kind instead of the scenario's vpn.kind (e.g. wireguard)");
+  run_cmd->add_option("--client", args->client,
+                      "the VPN client instead of the scenario's vpn.client (reference, wg-quick)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
