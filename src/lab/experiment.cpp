@@ -17,15 +17,11 @@
 #include "lab/probe.hpp"
 #include "lab/server_view.hpp"
 #include "lab/vpn.hpp"
-#include "model/doh_view.hpp"
+#include "model/derive.hpp"
 #include "model/errors.hpp"
 #include "model/fate.hpp"
-#include "model/packet.hpp"
 #include "model/resolv.hpp"
-#include "model/survival_rule.hpp"
-#include "observe/capture.hpp"
-#include "observe/resolv_watch.hpp"
-#include "observe/rtnl.hpp"
+#include "observe/recorder.hpp"
 #include "sys/event_loop.hpp"
 #include "sys/netlink.hpp"
 #include "sys/syserror.hpp"
@@ -105,11 +101,13 @@ struct AgentStream {
   }
 };
 
-struct Packet {
-  int64_t mono_ns;
-  PacketInfo info;
-  PacketClass cls;
-  bool outgoing;
+// One entry of the run's schedule: a timeline action, or a probe's own signal.
+struct Scheduled {
+  Micros at{0};
+  const Action* action = nullptr;  // or a probe signal:
+  AgentStream* agent = nullptr;
+  int signal = 0;
+  std::string probe;
 };
 
 // One probe in this run: the catalog's object, its agents, and a set-up failure if any.
@@ -127,7 +125,8 @@ class Experiment final : public ProbeEnv {
         o_(o),
         window_(o.window.value_or(s.window)),
         own_addresses_{ip_of(s.topology.client_ip4), ip_of(s.topology.client_ip6),
-                       ip_of(s.vpn.client_tunnel_ip)} {
+                       ip_of(s.vpn.client_tunnel_ip)},
+        client_ip4_(s.topology.client_ip4) {
     for (const auto& spec : s.probes) {
       RunningProbe rp;
       rp.probe = make_probe(spec);
@@ -152,7 +151,7 @@ class Experiment final : public ProbeEnv {
     // start-up takes seconds (four concurrent labs on 2 cores: ssh's login took over 5 s).
     wait_ready({&a}, kReadyBound);
     if (!a.has("ready"))
-      throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->log_path(label)));
+      throw ProbeSetupError(fmt::format("{} did not start (see {})", label, lab_->keep_log(label)));
     return a.lines;
   }
   sys::Child& start_server_program(const std::string& label, std::vector<std::string> argv,
@@ -163,8 +162,14 @@ class Experiment final : public ProbeEnv {
   RunRecord run() {
     RunRecord r;
     r.scenario = s_.name;
-    r.disconnect = disconnect_name(s_.disconnect);
+    r.disconnect = "none";  // a timeline without a disconnect (e.g. flicker)
+    for (const auto& a : s_.timeline)
+      if (a.kind == ActionKind::disconnect) {
+        r.disconnect = disconnect_name(a.mode);
+        break;
+      }
     r.window_ms = static_cast<double>(window_.count()) / 1000.0;
+    r.physical_interface = s_.topology.client_if;
     {
       Lab lab(new_run_prefix());
       lab_ = &lab;
@@ -271,53 +276,139 @@ class Experiment final : public ProbeEnv {
 
   void record(VpnDriver& vpn) {
     const auto& n = lab_->names();
-    const int client_fd = lab_->netns_fd(n.client);
-    observe::NetlinkMonitor monitor(client_fd);
-    observe::Capture capture(client_fd, s_.topology.client_if, o_.pcap_path);
-    observe::ResolvWatch resolv("/etc/netns/" + n.client + "/resolv.conf");
-    resolvers_at_start_ = resolv.current();
-
+    observe::Recorder recorder({lab_->netns_fd(n.client), s_.topology.client_if,
+                                "/etc/netns/" + n.client + "/resolv.conf", o_.pcap_path});
     sys::EventLoop loop;
-    loop.add(monitor.fd(), [&] { monitor.drain(sys::mono_ns(), raw_); });
-    loop.add(resolv.fd(), [&] { resolv.drain(sys::mono_ns(), raw_); });
-    loop.add(capture.fd(), [&] {
-      capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); });
-    });
+    recorder.attach(loop);
     for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
     bool interrupted = false;
     loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });
 
     phase("recording");
     loop.run_until(sys::mono_ns() + s_.before.count() * 1000);
-    if (interrupted) throw Interrupted("interrupted before the disconnect");
+    if (interrupted) throw Interrupted("interrupted before the first action");
     prime_before_t0();
     t0_ = sys::mono_ns();
-    vpn.disconnect(s_.disconnect);
-    trigger_done_ = sys::mono_ns();
-    for (auto& rp : probes_)
-      if (rp.client && rp.probe->signal_at_t0()) rp.client->child->signal(SIGUSR1);
     end_ = t0_ + window_.count() * 1000;
-    // The late senders (tcp-idle, tcp-inflight) get SIGUSR2 at their time in the window.
-    std::vector<std::pair<int64_t, AgentStream*>> late;
-    for (auto& rp : probes_)
-      if (auto at = rp.probe->late_send_after(window_); rp.client && at)
-        late.emplace_back(t0_ + at->count() * 1000, rp.client);
-    std::sort(late.begin(), late.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [at, client] : late) {
-      loop.run_until(at);
+    for (const auto& item : schedule()) {
+      loop.run_until(t0_ + item.at.count() * 1000);
       if (interrupted) break;
-      client->child->signal(SIGUSR2);
+      triggers_.push_back(item.action ? carry_out(*item.action, vpn) : send_signal(item));
     }
     if (!interrupted) loop.run_until(end_);
-    // Last reads: what was queued at the end of the window.
-    monitor.drain(sys::mono_ns(), raw_);
-    resolv.drain(sys::mono_ns(), raw_);
-    capture.drain([&](int64_t t, auto frame) { packets_.push_back(classify_frame(t, frame)); });
-    lost_ = monitor.overruns();
-    pcap_dropped_ = capture.dropped();
+    recorder.drain_all();  // what was queued at the end of the window
+    observations_ = recorder.take();
     if (!interrupted) read_server_sockets_now();
     if (interrupted) throw Interrupted("interrupted during the observation window");
+  }
+
+  // The timeline's actions and the probes' own signals, in time order (an action before a
+  // signal at the same time: signal_at_t0 follows the first action's call).
+  std::vector<Scheduled> schedule() {
+    std::vector<Scheduled> out;
+    for (const auto& a : s_.timeline) out.push_back({a.at, &a, nullptr, 0, ""});
+    for (auto& rp : probes_) {
+      if (!rp.client) continue;
+      if (rp.probe->signal_at_t0())
+        out.push_back({Micros(0), nullptr, rp.client, SIGUSR1, rp.probe->name()});
+      if (auto at = rp.probe->late_send_after(window_))
+        out.push_back({*at, nullptr, rp.client, SIGUSR2, rp.probe->name()});
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Scheduled& a, const Scheduled& b) { return a.at < b.at; });
+    return out;
+  }
+
+  Trigger send_signal(const Scheduled& item) {
+    Trigger t;
+    const int64_t start = sys::mono_ns();
+    item.agent->child->signal(item.signal);
+    finish(t, start, "probe-signal",
+           {{"probe", item.probe}, {"signal", item.signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
+    t.from_timeline = false;
+    return t;
+  }
+
+  // One timeline action, timed. A refused action is recorded (params.error) and the run goes
+  // on: what the network did afterwards is still the measurement.
+  Trigger carry_out(const Action& a, VpnDriver& vpn) {
+    Trigger t;
+    nlohmann::json params = nlohmann::json::object();
+    if (a.kind == ActionKind::disconnect) params["mode"] = disconnect_name(a.mode);
+    if (a.kind == ActionKind::address_change) params["address"] = a.address;
+    const int64_t start = sys::mono_ns();
+    try {
+      act(a, vpn, params);
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const std::exception& e) {
+      params["error"] = e.what();
+      notes_.push_back(
+          fmt::format("{} at {} failed: {}", action_name(a.kind), format_duration(a.at), e.what()));
+    }
+    finish(t, start, action_name(a.kind), std::move(params));
+    return t;
+  }
+
+  void act(const Action& a, VpnDriver& vpn, nlohmann::json& params) {
+    const auto& n = lab_->names();
+    const std::string& phys = s_.topology.client_if;
+    switch (a.kind) {
+      case ActionKind::disconnect:
+        return vpn.disconnect(a.mode);
+      case ActionKind::vpn_restart:
+        return vpn.reconnect();
+      // The home router's end of the client's link (plan.cpp names it lan0): the client's
+      // interface stays up and loses carrier, as in a Wi-Fi drop.
+      case ActionKind::carrier_down:
+        params["peer"] = "lan0";
+        return lab_->netlink(n.home).set_down("lan0");
+      case ActionKind::carrier_up:
+        params["peer"] = "lan0";
+        return lab_->netlink(n.home).set_up("lan0");
+      case ActionKind::link_down:
+        params["interface"] = phys;
+        return lab_->netlink(n.client).set_down(phys);
+      case ActionKind::link_up:
+        params["interface"] = phys;
+        return lab_->netlink(n.client).set_up(phys);
+      case ActionKind::address_change:
+        return change_address(a.address, params);
+    }
+  }
+
+  // The old lease goes, the new one comes with its default route via the home router (as a
+  // DHCP client's script does). Routes the old address took with it are not restored.
+  void change_address(const std::string& address, nlohmann::json& params) {
+    auto& cnl = lab_->netlink(lab_->names().client);
+    const std::string& phys = s_.topology.client_if;
+    params["from"] = client_ip4_;
+    params["interface"] = phys;
+    own_addresses_.insert(ip_of(address));  // packets from it are the client's from now on
+    cnl.delete_address(phys, sys::Prefix::parse(client_ip4_));
+    cnl.add_address(phys, sys::Prefix::parse(address));
+    client_ip4_ = address;
+    try {
+      cnl.add_route(sys::Prefix::parse("0.0.0.0/0"), ip_of(s_.topology.home_lan_ip4), phys);
+      params["default_route"] = "added";
+    } catch (const sys::SysError& e) {
+      if (e.error() != EEXIST) throw;
+      params["default_route"] = "kept";
+    }
+  }
+
+  void finish(Trigger& t, int64_t start, std::string action, nlohmann::json params) {
+    const int64_t done = sys::mono_ns();
+    if (triggers_.empty()) {  // t=0 is exactly when the first action's call began
+      t0_ = start;
+      end_ = t0_ + window_.count() * 1000;
+    }
+    t.at_us = (start - t0_) / 1000;
+    t.action = std::move(action);
+    t.params = std::move(params);
+    t.took_us = (done - start) / 1000;
+    t.completed_us = (done - t0_) / 1000;
+    t.completed_by = "call";
   }
 
   // Probes that need something under way at the disconnect get SIGUSR1 now; the trigger
@@ -337,87 +428,34 @@ class Experiment final : public ProbeEnv {
     }
   }
 
-  Packet classify_frame(int64_t t, std::span<const uint8_t> frame) {
-    Packet p{t, decode_ethernet(frame), PacketClass::link_control, false};
-    const auto& topo = s_.topology;
-    p.outgoing = own_addresses_.count(p.info.src) > 0 || p.info.src.rfind("fe80", 0) == 0;
-    p.cls = classify(p.info, {ip_of(topo.vpn_ip4), static_cast<uint16_t>(s_.vpn.port)});
-    return p;
-  }
-
+  // Everything judged from what was recorded: model/derive.hpp.
   void build_record(RunRecord& r) {
-    auto rel = [this](int64_t t) { return (t - t0_) / 1000; };
-    for (auto& [t, e] : raw_) {
-      e.t_us = rel(t);
-      r.events.push_back(e);
+    std::vector<AgentOutput> agents;
+    for (const auto& a : agents_) agents.push_back({a.name, a.lines});
+    std::vector<ProbeOutput> probes;
+    for (const auto& rp : probes_) {
+      ProbeOutput p{rp.probe->name(), rp.probe->proto(), rp.setup_error, {}, {}, {}};
+      if (rp.client) p.client = rp.client->lines;
+      for (const auto* a : rp.servers)
+        p.server.insert(p.server.end(), a->lines.begin(), a->lines.end());
+      Probe* probe = rp.probe.get();
+      p.fate = [probe](const AgentLines& c, const AgentLines& sv, const Window& w) {
+        return probe->fate(c, sv, w);
+      };
+      probes.push_back(std::move(p));
     }
-    for (const auto& p : packets_) {
-      Event e;
-      e.t_us = rel(p.mono_ns);
-      e.layer = Layer::packet;
-      e.kind = packet_class_name(p.cls);
-      e.detail = {{"dir", p.outgoing ? "out" : "in"},
-                  {"src", p.info.src},
-                  {"dst", p.info.dst},
-                  {"proto", p.info.proto},
-                  {"sport", p.info.sport},
-                  {"dport", p.info.dport}};
-      if (p.info.proto == 6) e.detail["tcp_flags"] = p.info.tcp_flags;
-      if (p.info.dns)
-        e.detail["dns"] = {{"qname", p.info.dns->qname}, {"response", p.info.dns->response}};
-      r.events.push_back(std::move(e));
-      if (p.mono_ns >= t0_ && p.mono_ns <= end_ && p.outgoing) {
-        if (p.cls == PacketClass::dns_plaintext && !p.info.dns->response)
-          ++r.leaks.dns_plaintext;
-        else if (p.cls == PacketClass::bypass)
-          ++r.leaks.non_tunnel_packets;
-      }
-    }
-    Event trigger;
-    trigger.t_us = 0;
-    trigger.layer = Layer::link;
-    trigger.kind = "trigger";
-    const char* completed_by = trigger_completion();
-    trigger.detail = {{"mode", r.disconnect},
-                      {"took_us", (trigger_done_ - t0_) / 1000},
-                      {"completed_us", (trigger_end_ - t0_) / 1000},
-                      {"completed_by", completed_by}};
-    r.events.push_back(trigger);
-    for (const auto& a : agents_) add_agent_events(a, r);
-    sort_timeline(r.events);
-    for (const auto& rp : probes_) r.probes.push_back(fate_of(rp));
-    add_doh_views(r);
+    RunFacts facts;
+    facts.t0_ns = t0_;
+    facts.end_ns = end_;
+    facts.triggers = triggers_;
+    facts.own_addresses = own_addresses_;
+    facts.endpoint = {ip_of(s_.topology.vpn_ip4), static_cast<uint16_t>(s_.vpn.port)};
+    facts.tunnel_if = r.vpn.interface.empty() ? s_.vpn.client_if : r.vpn.interface;
+    derive_record(r, observations_, agents, probes, facts);
+    for (const auto& note : notes_) r.notes.push_back(note);
     add_server_sockets(r);
     for (const auto& name : unavailable_)
       r.notes.push_back("probe '" + name + "' is not available in this build: not run");
-    r.netlink_events_lost = lost_;
-    if (pcap_dropped_)
-      r.notes.push_back(
-          fmt::format("the capture dropped {} packets (libpcap ps_drop)", pcap_dropped_));
-  }
-
-  ProbeFate fate_of(const RunningProbe& rp) {
-    if (rp.setup_error) {
-      ProbeFate f;
-      f.name = rp.probe->name();
-      f.proto = rp.probe->proto();
-      f.setup_ok = false;
-      f.error = rp.setup_error;
-      return f;
-    }
-    AgentLines server;
-    for (const auto* a : rp.servers) server.insert(server.end(), a->lines.begin(), a->lines.end());
-    ProbeFate f = rp.probe->fate(rp.client->lines, server, {t0_, trigger_end_, end_});
-    if (f.proto == "tcp") add_wire_view(*rp.client, f);
-    return f;
-  }
-
-  // When the disconnect completed (model/survival_rule.hpp); sets trigger_end_, says how known.
-  const char* trigger_completion() {
-    const TriggerEnd e = trigger_end(s_.disconnect == DisconnectMode::crash, raw_, s_.vpn.client_if,
-                                     t0_, trigger_done_, end_);
-    trigger_end_ = e.at_ns;
-    return e.by;
   }
 
   // The server side at the end of the window (before anything is stopped): its TCP sockets
@@ -435,55 +473,19 @@ class Experiment final : public ProbeEnv {
     }
   }
 
-  // Needs trigger_end_ (set by trigger_completion()).
+  // disconnect_done_ms: when the first action completed (the record's first trigger).
   void add_server_sockets(RunRecord& r) {
     if (!server_sockets_error_.empty())
       r.notes.push_back("the server's sockets were not read: " + server_sockets_error_);
     if (!server_sockets_) return;
     r.server_sockets = *server_sockets_;
-    r.server_sockets->disconnect_done_ms = ms(t0_, trigger_end_);
-  }
-
-  // The DoH client's plaintext DNS after t=0 (by the names only it asks, in the captured
-  // packets already in the record's events) and what its lookups waited on.
-  void add_doh_views(RunRecord& r) {
-    for (size_t i = 0; i < probes_.size() && i < r.probes.size(); ++i) {
-      const auto& rp = probes_[i];
-      if (r.probes[i].proto != "doh" || !rp.client || rp.setup_error) continue;
-      r.probes[i].extra.update(doh_plaintext_view(rp.client->lines, r.events, t0_, end_));
-    }
-  }
-
-  // What the probe's own flow put on the physical interface after t=0.
-  void add_wire_view(const AgentStream& a, ProbeFate& f) {
-    std::string local;
-    for (const auto& l : a.lines)
-      if (l.value("kind", "") == "ready") local = l.value("local", "");
-    auto colon = local.rfind(':');
-    if (colon == std::string::npos) return;
-    const int port = std::atoi(local.c_str() + colon + 1);
-    int out = 0, in = 0, rst_in = 0;
-    std::set<std::string> sources;
-    for (const auto& p : packets_) {
-      if (p.mono_ns < t0_ || p.mono_ns > end_ || p.info.proto != 6) continue;
-      if (p.outgoing && p.info.sport == port) ++out, sources.insert(p.info.src);
-      if (!p.outgoing && p.info.dport == port) ++in, rst_in += (p.info.tcp_flags & 4) ? 1 : 0;
-    }
-    f.extra["wire_after_t0"] = {
-        {"segments_out", out}, {"segments_in", in}, {"rst_in", rst_in}, {"sources", sources}};
-  }
-
-  void add_agent_events(const AgentStream& a, RunRecord& r) {
-    for (const auto& l : notable_lines(a.lines, t0_, end_)) {
-      Event e;
-      e.t_us = (l.value("t_ns", int64_t{0}) - t0_) / 1000;
-      e.layer = a.name == "dns-client" ? Layer::dns : Layer::probe;
-      e.kind = l.value("kind", "");
-      e.detail = l;
-      e.detail.erase("t_ns");
-      e.detail.erase("kind");
-      r.events.push_back(std::move(e));
-    }
+    int64_t done_us = 0;
+    for (const auto& t : r.triggers)
+      if (t.from_timeline) {
+        done_us = t.completed_us;
+        break;
+      }
+    r.server_sockets->disconnect_done_ms = static_cast<double>(done_us) / 1000.0;
   }
 
   const Scenario& s_;
@@ -495,12 +497,12 @@ class Experiment final : public ProbeEnv {
   std::vector<RunningProbe> probes_;
   RunningProbe* current_ = nullptr;
   std::vector<std::string> unavailable_;
-  std::vector<std::pair<int64_t, Event>> raw_;
-  std::vector<Packet> packets_;
-  std::vector<std::string> resolvers_at_start_;
+  Observations observations_;
+  std::vector<Trigger> triggers_;
+  std::vector<std::string> notes_;
   std::set<std::string> own_addresses_;  // the client's: a frame from one is outgoing
-  int64_t t0_ = 0, trigger_done_ = 0, trigger_end_ = 0, end_ = 0, lost_ = 0;
-  unsigned pcap_dropped_ = 0;
+  std::string client_ip4_;               // its current IPv4 lease (address-change moves it)
+  int64_t t0_ = 0, end_ = 0;
   std::optional<ServerSockets> server_sockets_;
   std::string server_sockets_error_;
 };
