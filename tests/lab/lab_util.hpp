@@ -56,7 +56,10 @@ inline std::string host_state() {
   return sh("ip -d link show; ip addr show; ip route show table all; ip -6 route show table all; "
             "ip rule show; ip -6 rule show; nft list ruleset 2>&1; cat /etc/resolv.conf; ip netns "
             "list; "
-            "ls -a /etc/netns 2>&1; ls -a /run/splitsecond 2>&1; ls -a /run/wireguard 2>&1")
+            "ls -a /etc/netns 2>&1; ls -a /run/splitsecond 2>&1; ls -a /run/wireguard 2>&1; "
+            // wg-quick's resolvconf: no resolv.conf.bak or state beside the host's files
+            "ls -la --time-style=full-iso /etc/resolv.conf* /etc/resolvconf* 2>&1; "
+            "ls -a /run/resolvconf 2>&1; ls -a /etc")
       .out;
 }
 
