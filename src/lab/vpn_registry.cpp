@@ -1,6 +1,7 @@
 // Which driver runs a scenario's VPN: one line per (vpn.kind, vpn.client).
 #include <fmt/format.h>
 
+#include "lab/openvpn_vpn.hpp"
 #include "lab/vpn.hpp"
 #include "model/errors.hpp"
 
@@ -16,6 +17,10 @@ const std::vector<VpnEntry>& vpn_registry() {
        "Debian's wg-quick (userspace wireguard-go, fwmark policy routing, openresolv confined "
        "to the lab) as the client; the server is splitsecond's wireguard-go",
        make_wireguard_wgquick},
+      {"openvpn", "openvpn",
+       "Debian's openvpn 2.6 on both sides (TLS, per-run CA; redirect-gateway def1; the pushed "
+       "resolver applied by its up/down script)",
+       make_openvpn},
   };
   return r;
 }

@@ -184,6 +184,12 @@ void read_topology(TableReader& r, Topology& t) {
 
 void read_vpn(TableReader& r, VpnSpec& v) {
   r.string("kind", v.kind);
+  if (v.kind == "openvpn") {
+    // The openvpn program is its own client; OpenVPN's own port unless the file says otherwise.
+    v.client = "openvpn";
+    v.implementation = "openvpn";
+    v.port = 1194;
+  }
   r.string("client", v.client);
   std::string kinds, clients;
   for (const auto& k : known_vpn_variants()) {
@@ -206,6 +212,14 @@ void read_vpn(TableReader& r, VpnSpec& v) {
   lab_address(r, "dns", v.dns, false);
   r.integer("port", v.port, 1, 65535);
   r.boolean("nat", v.server_nat);
+  r.integer("ping", v.ping_s, 1, 60);
+  r.integer("ping_restart", v.ping_restart_s, 1, 600);
+  r.boolean("persist_tun", v.persist_tun);
+  if (v.ping_restart_s <= v.ping_s)
+    r.fail(r.get("ping_restart"), "ping_restart",
+           fmt::format("{} s is not longer than vpn.ping ({} s): the peer would be declared dead "
+                       "between two pings",
+                       v.ping_restart_s, v.ping_s));
   r.reject_unknown();
 }
 

@@ -75,6 +75,12 @@ struct VpnSpec {
   int port = 51820;
   bool server_nat = true;
   std::string dns = "10.8.0.1";
+  // openvpn: its keepalive in whole seconds (as OpenVPN takes them): a ping every ping_s when
+  // nothing else is sent, a restart after ping_restart_s without a packet from the peer; and
+  // whether the client keeps its TUN device (and routes) through such a restart.
+  int ping_s = 1;
+  int ping_restart_s = 2;
+  bool persist_tun = false;
 };
 
 // Stream probes (tcp*, websocket, quic, mptcp, ssh, mosh): a silence longer than this many

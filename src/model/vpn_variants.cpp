@@ -11,6 +11,7 @@ const std::vector<VpnVariantName>& known_vpn_variants() {
   static const std::vector<VpnVariantName> v = {
       {"wireguard", "reference", true},
       {"wireguard", "wg-quick", false},
+      {"openvpn", "openvpn", false},
   };
   return v;
 }

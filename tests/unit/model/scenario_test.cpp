@@ -211,7 +211,7 @@ TEST(Scenario, OutOfRangeValuesAreRejected) {
 TEST(Scenario, BadEnumValuesAreRejected) {
   expect_rejected("name = \"x\"\n[disconnect]\nmode = \"explode\"\n", 3, "disconnect.mode",
                   "'explode'");
-  expect_rejected("name = \"x\"\n[vpn]\nkind = \"openvpn\"\n", 3, "vpn.kind", "not supported");
+  expect_rejected("name = \"x\"\n[vpn]\nkind = \"ipsec\"\n", 3, "vpn.kind", "not supported");
 }
 
 TEST(Scenario, MissingNameIsRejected) {
