@@ -24,8 +24,8 @@ void add_tcp_agents(CLI::App& agent);   // tcp-client, tcp-server, dns-client (a
 void add_quic_agents(CLI::App& agent);  // quic-client, quic-server (agent_quic.cpp)
 // ws-client, ws-server, http-ipseen, doh-client (agent_app.cpp)
 void add_app_agents(CLI::App& agent);
-void add_watch_agents(CLI::App& agent);  // exec-watch, pty-watch (agent_watch.cpp)
-void add_mptcp_agents(CLI::App& agent);  // mptcp-client, mptcp-server (agent_mptcp.cpp)
+void add_watch_agents(CLI::App& agent);    // exec-watch, pty-watch (agent_watch.cpp)
+void add_mptcp_agents(CLI::App& agent);    // mptcp-client, mptcp-server (agent_mptcp.cpp)
 void add_openvpn_agents(CLI::App& agent);  // openvpn-dns (agent_openvpn.cpp)
 
 }  // namespace ss::cli

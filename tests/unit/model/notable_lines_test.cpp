@@ -164,9 +164,9 @@ TEST(NotableLines, OrderOfAMixedStreamIsKept) {
 }
 
 TEST(NotableLines, KeepsTheLastEchoBeforeAndTheFirstAfterAroundAnError) {
-  AgentLines lines = {line(-900, "ready"), line(-100, "echo"), line(-50, "echo"),
-                      line(20, "error", {{"error", "ECONNRESET"}}), line(30, "echo"),
-                      line(40, "echo")};
+  AgentLines lines = {line(-900, "ready"), line(-100, "echo"),
+                      line(-50, "echo"),   line(20, "error", {{"error", "ECONNRESET"}}),
+                      line(30, "echo"),    line(40, "echo")};
   EXPECT_THAT(kept(lines), ElementsAre("ready@-900", "echo@-50", "error@20", "echo@30"));
 }
 
