@@ -92,9 +92,13 @@ ClaimResult doh_claim(const ClaimRuns& runs) {
       "clean: {}; {} new HTTPS connections after t=0; {} plaintext DNS queries for "
       "its names after t=0",
       fate_words(*p), *fresh, *count);
-  if (*count > 0)
-    c.measured += fmt::format(" ({} to {}, the first at {:.0f} ms)", join(plain["qnames"]),
-                              join(plain["resolvers"]), plain.value("first_ms", 0.0));
+  if (*count > 0) {
+    // A missing time is left out, never printed as 0.
+    const bool timed = plain.contains("first_ms") && plain["first_ms"].is_number();
+    c.measured += fmt::format(
+        " ({} to {}{})", join(plain["qnames"]), join(plain["resolvers"]),
+        timed ? fmt::format(", the first at {:.0f} ms", plain["first_ms"].get<double>()) : "");
+  }
   c.measured += bootstrap_text(p->extra);
   if (p->extra.contains("recovered_ms") && p->extra["recovered_ms"].is_number())
     c.measured +=

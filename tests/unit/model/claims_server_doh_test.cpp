@@ -82,6 +82,18 @@ TEST(ClaimDohPlaintext, PlaintextQueriesAfterT0AreContradicted) {
   EXPECT_THAT(c.condition, HasSubstr("in plaintext"));
 }
 
+TEST(ClaimDohPlaintext, AMissingFirstTimeIsLeftOutNotPrintedAsZero) {
+  auto c = doh_claim(clean_with(doh_fate(
+      true, std::nullopt,
+      {{"new_connections_after", 1},
+       {"plaintext_dns_after_t0",
+        {{"count", 1}, {"qnames", {"doh.splitsecond.test"}}, {"resolvers", {"192.168.1.1"}}}},
+       {"bootstrap", bootstrap(1)}})));
+  EXPECT_EQ(c.verdict, "contradicted");
+  EXPECT_THAT(c.measured, HasSubstr("(doh.splitsecond.test to 192.168.1.1);"));
+  EXPECT_THAT(c.measured, Not(HasSubstr("0 ms")));
+}
+
 TEST(ClaimDohPlaintext, ANewConnectionAndNoPlaintextIsConfirmed) {
   auto c = doh_claim(clean_with(doh_fate(true, std::nullopt,
                                          {{"new_connections_after", 1},
