@@ -325,8 +325,10 @@ class OpenVpn final : public VpnDriver {
     for (auto& [t, e] : raw) events.push_back(std::move(e));
     std::string line;
     for (const auto& c : describe_changes(events)) line += (line.empty() ? "" : "; ") + c;
-    notes_.push_back(fmt::format("{} (pid {}) while connecting, before t=0: {}", label,
-                                 client_->pid(), line.empty() ? "no change seen" : line));
+    notes_.push_back(fmt::format(
+        "{} (pid {}) while {}: {}", label, client_->pid(),
+        client_labels_.size() == 1 ? "connecting, before t=0" : "reconnecting (vpn-restart)",
+        line.empty() ? "no change seen" : line));
   }
 
   // Polls a log for a line, bounded; throws EnvironmentError quoting the log if the process

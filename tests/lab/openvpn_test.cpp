@@ -113,3 +113,27 @@ TEST(OpenVpn, KeepInterfaceIsNotSomethingOpenVpnDoes) {
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("keep-interface"), std::string::npos) << r.err;
 }
+
+TEST(OpenVpn, VpnRestartStartsTheClientAgainWithItsRoutesAndResolver) {
+  REQUIRE_ROOT();
+  const std::string before = host_state(), processes = openvpn_processes();
+  auto rec = run_json("reconnect --vpn openvpn");
+  ASSERT_FALSE(rec.is_discarded());
+  EXPECT_EQ(rec["vpn"]["client"], "openvpn");
+  const std::string notes = notes_text(rec);
+  // The second client installed the same routes, and its up script applied the resolver.
+  const auto again = notes.find("openvpn-client-2 (pid");
+  ASSERT_NE(again, std::string::npos) << notes;
+  const std::string second = notes.substr(again, notes.find('\n', again) - again);
+  EXPECT_NE(second.find("while reconnecting (vpn-restart)"), std::string::npos) << second;
+  EXPECT_NE(second.find("route added 0.0.0.0/1 via 10.8.0.1 dev tun0"), std::string::npos)
+      << second;
+  EXPECT_NE(notes.find(R"(openvpn-client-2 up/down script: {"action":"applied")"),
+            std::string::npos)
+      << notes;
+  EXPECT_TRUE(has_event(rec, "dns", "resolver_changed", [](auto& e) {
+    return e["t_us"] >= 1'000'000 && e["to"].dump().find("10.8.0.1") != std::string::npos;
+  })) << notes;
+  EXPECT_EQ(host_state(), before);
+  EXPECT_EQ(openvpn_processes(), processes);
+}
