@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-measures what the README quotes, from fresh runs on this machine, and writes it in:
 #   - the default run's report          (README block "default-run")
-#   - the survival table                (README block "survival"; refreshes tests/data/survival-record.json)
+#   - the survival table                (README block "survival"; stored as tests/data/survival-latest-record.json)
 #   - the claims and their verdicts     (README block "claims")
 #   - end-to-end wall-clock times of each, whole processes (README block "times")
 # Usage (as root, after a build): scripts/readme-tables.sh [BUILD_DIR]
@@ -34,7 +34,7 @@ timed default-run "$bin" run
 timed survival "$bin" run survival --json "$out/survival.json"
 timed claims "$bin" claims --json "$out/claims.json"
 /usr/bin/python3 scripts/validate-json.py "$out/survival.json" "$out/claims.json"
-cp "$out/survival.json" tests/data/survival-record.json
+cp "$out/survival.json" tests/data/survival-latest-record.json
 
 kernel=$(uname -r)
 cat >"$out/times.txt" <<TIMES
@@ -67,5 +67,5 @@ for name, body in blocks.items():
     text = pattern.sub(lambda m: m.group(1) + "```\n" + body.rstrip("\n") + "\n```\n" + m.group(3),
                        text)
 readme.write_text(text)
-print("readme-tables: README.md and tests/data/survival-record.json updated")
+print("readme-tables: README.md and tests/data/survival-latest-record.json updated")
 PY

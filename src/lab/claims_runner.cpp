@@ -9,7 +9,7 @@ Scenario variant(const std::string& name, DisconnectMode mode,
                  const std::vector<std::string>& probes) {
   Scenario s = load_scenario("disconnect");
   s.name = "claims:" + name;
-  s.disconnect = mode;
+  set_disconnect_mode(s, mode);  // the timeline's disconnect is what the run executes
   s.probes.clear();
   for (const auto& p : probes)
     for (const auto& known : known_probes())

@@ -473,6 +473,12 @@ Micros late_send_at(const ProbeSpec& p, Micros window) {
   return window >= Micros(2'000'000) ? window - Micros(1'000'000) : window / 2;
 }
 
+void set_disconnect_mode(Scenario& s, DisconnectMode mode) {
+  s.disconnect = mode;
+  for (auto& a : s.timeline)
+    if (a.kind == ActionKind::disconnect) a.mode = mode;
+}
+
 const char* disconnect_name(DisconnectMode m) {
   switch (m) {
     case DisconnectMode::clean:

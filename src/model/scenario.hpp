@@ -114,6 +114,11 @@ Micros late_send_at(const ProbeSpec& p, Micros window);
 // The probes a scenario may name, with their defaults.
 const std::vector<ProbeSpec>& known_probes();
 
+struct Scenario;
+// Sets how the scenario disconnects: `disconnect` and the mode of every disconnect action of
+// its timeline (what the run executes), so that the two can never disagree.
+void set_disconnect_mode(Scenario& s, DisconnectMode mode);
+
 struct Scenario {
   std::string name;
   std::string origin;  // "built-in" or the file path
