@@ -297,42 +297,20 @@ class WgQuickVpn final : public VpnDriver {
   // traffic to table 51820, through the tunnel); sent again every so often; done when the
   // server (ours, queried over UAPI) reports a handshake newer than before.
   void wait_for_handshake(const std::string& context, std::pair<long, long> before) {
-    sys::Fd udp;
-    {
-      sys::NetnsGuard in(lab_.netns_fd(lab_.names().client));
-      udp.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-      if (!udp)
-        throw LabError("a trigger socket in the client namespace",
-                       sys::SysError("socket", "AF_INET", errno), "");
-    }
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(9);
-    ::inet_pton(AF_INET, v_.dns.c_str(), &to.sin_addr);
-    const auto start = std::chrono::steady_clock::now();
-    auto next = start;
-    int sent = 0, send_errno = 0;
-    while (handshake_time() <= before) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next) {
-        if (::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-          send_errno = errno;
-        ++sent;
-        next = now + std::chrono::milliseconds(250);
-      }
-      server_->check_running("while waiting for wg-quick's handshake");
-      if (now > start + kHandshakeBound)
-        throw EnvironmentError(fmt::format(
-            "{}: no WireGuard handshake within {} s after `wg-quick up`: {} datagrams sent into "
-            "{} (to {}:9){}; wireguard-go in the client namespace: {}. The server's log ends "
-            "with:\n{}\n(kept in {})",
-            context, kHandshakeBound.count(), sent, v_.client_if, v_.dns,
-            send_errno ? ", the last send failed with " + sys::errno_name(send_errno) : "",
-            find_client_wireguard_go() ? "running" : "none",
-            lab_.log_tail("wireguard-go-" + v_.server_if),
-            lab_.keep_log("wireguard-go-" + v_.server_if)));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    wait_for_wg_handshake(
+        lab_, v_.dns, [&] { return handshake_time() > before; },
+        [&] { server_->check_running("while waiting for wg-quick's handshake"); }, kHandshakeBound,
+        [&](const HandshakeTries& t) {
+          throw EnvironmentError(fmt::format(
+              "{}: no WireGuard handshake within {} s after `wg-quick up`: {} datagrams sent "
+              "into {} (to {}:9){}; wireguard-go in the client namespace: {}. The server's log "
+              "ends with:\n{}\n(kept in {})",
+              context, kHandshakeBound.count(), t.sent, v_.client_if, v_.dns,
+              t.send_errno ? ", the last send failed with " + sys::errno_name(t.send_errno) : "",
+              find_client_wireguard_go() ? "running" : "none",
+              lab_.log_tail("wireguard-go-" + v_.server_if),
+              lab_.keep_log("wireguard-go-" + v_.server_if)));
+        });
   }
 
   // The server's peer's last handshake (seconds, nanoseconds); (0, 0) before the first.

@@ -19,6 +19,7 @@
 
 #include "lab/vpn.hpp"
 #include "model/errors.hpp"
+#include "sys/netns.hpp"
 #include "sys/syserror.hpp"
 
 namespace ss::lab {
@@ -221,6 +222,42 @@ std::unique_ptr<WgDevice> start_wg_server(Lab& lab, const Scenario& s,
     std::this_thread::sleep_for(pause);
   }
   return server;
+}
+
+void wait_for_wg_handshake(Lab& lab, const std::string& tunnel_peer,
+                           const std::function<bool()>& done, const std::function<void()>& check,
+                           std::chrono::seconds bound,
+                           const std::function<void(const HandshakeTries&)>& give_up) {
+  sys::Fd udp;
+  {
+    sys::NetnsGuard in(lab.netns_fd(lab.names().client));
+    udp.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!udp)
+      throw LabError("a trigger socket in the client namespace",
+                     sys::SysError("socket", "AF_INET", errno), "");
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);  // discard
+  ::inet_pton(AF_INET, tunnel_peer.c_str(), &to.sin_addr);
+  const auto start = std::chrono::steady_clock::now();
+  auto next = start;
+  HandshakeTries tries;
+  while (!done()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next) {
+      if (::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+        tries.send_errno = errno;
+      ++tries.sent;
+      next = now + std::chrono::milliseconds(250);
+    }
+    check();
+    if (now > start + bound) {
+      give_up(tries);
+      throw EnvironmentError("no WireGuard handshake");  // give_up is meant to throw first
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace ss::lab

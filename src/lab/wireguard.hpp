@@ -1,7 +1,9 @@
 #pragma once
 // WireGuard through Debian's wireguard-go, configured over its UAPI socket (the text protocol
 // `wg` speaks), with per-run keys.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,5 +58,21 @@ class WgDevice {
 std::unique_ptr<WgDevice> start_wg_server(Lab& lab, const Scenario& s,
                                           const std::string& server_private_hex,
                                           const std::string& client_public_hex);
+
+// What was tried while waiting for a handshake, for the error that says it did not come.
+struct HandshakeTries {
+  int sent = 0;        // datagrams sent into the tunnel
+  int send_errno = 0;  // the last send's errno, 0 if every send went out
+};
+
+// Waits for a WireGuard handshake the way every client here needs it: a datagram into the
+// tunnel (to `tunnel_peer`:9, from the client namespace) starts one, and is sent again every
+// 250 ms (one read by wireguard-go before its peer is up starts nothing) until `done()`;
+// `check()` runs each turn (it throws when a process it watches has died). After `bound`,
+// `give_up(tries)` must throw the error that says what was tried.
+void wait_for_wg_handshake(Lab& lab, const std::string& tunnel_peer,
+                           const std::function<bool()>& done, const std::function<void()>& check,
+                           std::chrono::seconds bound,
+                           const std::function<void(const HandshakeTries&)>& give_up);
 
 }  // namespace ss::lab

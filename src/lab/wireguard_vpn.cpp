@@ -136,47 +136,28 @@ class WireGuardVpn final : public VpnDriver {
   // waiting: one read by wireguard-go before it has brought its peer up is dropped without
   // starting anything. The bound is several of WireGuard's 5 s handshake retries.
   void wait_for_handshake() {
-    sys::Fd udp;
-    {
-      sys::NetnsGuard in(lab_.netns_fd(lab_.names().client));
-      udp.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-      if (!udp)
-        throw LabError("a trigger socket in the client namespace",
-                       sys::SysError("socket", "AF_INET", errno), "");
-    }
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(9);  // discard
-    ::inet_pton(AF_INET, v_.dns.c_str(), &to.sin_addr);
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + kHandshakeBound;
-    auto next_trigger = start;
-    int triggers = 0, send_errno = 0;
-    while (client_->last_handshake_sec() == 0) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next_trigger) {
-        if (::sendto(udp.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-          send_errno = errno;
-        ++triggers;
-        next_trigger = now + kTriggerEvery;
-      }
-      client_->check_running("while waiting for the handshake");
-      server_->check_running("while waiting for the handshake");
-      if (now > deadline)
-        throw EnvironmentError(fmt::format(
-            "the WireGuard handshake did not complete within {} s: {} datagrams sent into {} "
-            "(to {}:9){}; the server listened on UDP {}:{}. The client's wireguard-go log ends "
-            "with:\n{}\nThe server's:\n{}\n(logs kept in {}); check that nothing in the lab's "
-            "path drops UDP (nftables) and that the machine is not overloaded",
-            kHandshakeBound.count(), triggers, v_.client_if, v_.dns,
-            send_errno ? fmt::format(", the last send failed with {}", sys::errno_name(send_errno))
-                       : "",
-            ip_of(s_.topology.vpn_ip4), v_.port, lab_.log_tail("wireguard-go-" + v_.client_if),
-            lab_.log_tail("wireguard-go-" + v_.server_if),
-            (lab_.keep_log("wireguard-go-" + v_.server_if),
-             lab_.keep_log("wireguard-go-" + v_.client_if), lab_.kept_dir())));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    wait_for_wg_handshake(
+        lab_, v_.dns, [&] { return client_->last_handshake_sec() != 0; },
+        [&] {
+          client_->check_running("while waiting for the handshake");
+          server_->check_running("while waiting for the handshake");
+        },
+        kHandshakeBound,
+        [&](const HandshakeTries& t) {
+          throw EnvironmentError(fmt::format(
+              "the WireGuard handshake did not complete within {} s: {} datagrams sent into {} "
+              "(to {}:9){}; the server listened on UDP {}:{}. The client's wireguard-go log "
+              "ends with:\n{}\nThe server's:\n{}\n(logs kept in {}); check that nothing in the "
+              "lab's path drops UDP (nftables) and that the machine is not overloaded",
+              kHandshakeBound.count(), t.sent, v_.client_if, v_.dns,
+              t.send_errno
+                  ? fmt::format(", the last send failed with {}", sys::errno_name(t.send_errno))
+                  : "",
+              ip_of(s_.topology.vpn_ip4), v_.port, lab_.log_tail("wireguard-go-" + v_.client_if),
+              lab_.log_tail("wireguard-go-" + v_.server_if),
+              (lab_.keep_log("wireguard-go-" + v_.server_if),
+               lab_.keep_log("wireguard-go-" + v_.client_if), lab_.kept_dir())));
+        });
   }
 
   void wait_link_gone() {
@@ -199,7 +180,6 @@ class WireGuardVpn final : public VpnDriver {
 
   static constexpr auto kServerListenBound = std::chrono::seconds(5);
   static constexpr auto kHandshakeBound = std::chrono::seconds(20);
-  static constexpr auto kTriggerEvery = std::chrono::milliseconds(250);
 
   Lab& lab_;
   const Scenario& s_;
