@@ -33,7 +33,9 @@ fi
 openresolv_dir=/usr/local/lib/splitsecond/openresolv
 if [[ ! -x $openresolv_dir/sbin/resolvconf ]]; then
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -qq openresolv >/dev/null)
+  # The package lists may be empty when nothing above needed installing: update and retry.
+  (cd "$tmp" && { apt-get download -qq openresolv || { apt-get update -qq &&
+    apt-get download -qq openresolv; }; } >/dev/null)
   mkdir -p "$openresolv_dir"
   dpkg-deb -x "$tmp"/openresolv_*.deb "$openresolv_dir"
   rm -r "$tmp"
