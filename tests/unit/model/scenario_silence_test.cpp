@@ -2,6 +2,8 @@
 // is factor x interval) and late_send_at on tcp-idle and tcp-inflight.
 #include <gtest/gtest.h>
 
+#include "scenario_error.hpp"
+
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
 
@@ -14,12 +16,7 @@ ss::ProbeSpec only_probe(const std::string& toml) {
 }
 
 std::string usage_error(const std::string& toml) {
-  try {
-    ss::parse_scenario("name = \"x\"\n" + toml, "x.toml");
-  } catch (const ss::UsageError& e) {
-    return e.what();
-  }
-  return "accepted";
+  return ss::test::scenario_error("name = \"x\"\n" + toml, "x.toml", "accepted");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario_error.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -21,12 +23,7 @@ namespace {
 
 // The message of the UsageError that parsing `text` throws ("" if it parses).
 std::string usage_error(const std::string& text, const std::string& origin = "lab.toml") {
-  try {
-    parse_scenario(text, origin);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return ss::test::scenario_error(text, origin);
 }
 
 // Expects a UsageError naming the file, the line and the field.

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario_error.hpp"
+
 #include <string>
 
 #include "model/errors.hpp"
@@ -16,12 +18,7 @@ using ::testing::HasSubstr;
 namespace {
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_scenario(text, "t.toml");
-  } catch (const ss::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return ss::test::scenario_error(text, "t.toml");
 }
 
 const char* kHead = "name = \"x\"\n[record]\nwindow = \"3s\"\n";

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario_error.hpp"
+
 #include <string>
 
 #include "model/errors.hpp"
@@ -13,12 +15,7 @@ using ::testing::HasSubstr;
 namespace {
 
 std::string usage_error(const std::string& text) {
-  try {
-    ss::parse_scenario(text, "v.toml");
-  } catch (const ss::UsageError& e) {
-    return e.what();
-  }
-  return "(accepted)";
+  return ss::test::scenario_error(text, "v.toml", "(accepted)");
 }
 
 }  // namespace
