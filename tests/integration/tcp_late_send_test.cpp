@@ -21,67 +21,44 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// An agent on loopback; its stdout read as JSON lines.
-class Agent {
- public:
-  explicit Agent(std::vector<std::string> args) {
-    ss::sys::SpawnSpec spec;
-    spec.argv = {SPLITSECOND_BIN, "agent"};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.capture_stdout = true;
-    spec.stderr_path = testing::TempDir() + "late_send_" + std::to_string(getpid()) + "_" +
-                       args[0] + "_" + args.back() + ".stderr";
-    child_ = ss::sys::spawn(spec);
-  }
-  ~Agent() { child_.stop(2000ms); }
-  void signal(int sig) { child_.signal(sig); }
+using Agent = ss::apptest::Process;
 
-  // Reads until an event of `kind` (with `key`, if given) comes (bounded); it, or null.
-  json wait_for(const std::string& kind, std::chrono::milliseconds limit,
-                const std::string& key = "") {
-    const auto deadline = Clock::now() + limit;
-    for (size_t seen = 0;;) {
-      for (; seen < events_.size(); ++seen)
-        if (events_[seen].value("kind", "") == kind && (key.empty() || events_[seen].contains(key)))
-          return events_[seen];
-      if (Clock::now() >= deadline || !read_some(deadline)) return nullptr;
-    }
-  }
+Agent agent(std::vector<std::string> args) {
+  return Agent(Agent::agent(std::move(args)));
+}
 
- private:
-  bool read_some(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd p{child_.stdout_fd(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[8192];
-    ssize_t n = ::read(child_.stdout_fd(), buf, sizeof buf);
-    if (n <= 0) return false;
-    partial_.append(buf, static_cast<size_t>(n));
-    for (auto nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n')) {
-      events_.push_back(json::parse(partial_.substr(0, nl)));
-      partial_.erase(0, nl + 1);
-    }
-    return true;
+// The next `kind` event that has `key`, within `limit` (events without it are passed over).
+json next_with(Agent& a, const std::string& kind, const std::string& key,
+               std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return nullptr;
+    auto e = a.next(kind, left);
+    if (!e) return nullptr;
+    if (e->contains(key)) return *e;
   }
+}
 
-  ss::sys::Child child_;
-  std::string partial_;
-  std::vector<json> events_;
-};
+json next(Agent& a, const std::string& kind, std::chrono::milliseconds limit) {
+  auto e = a.next(kind, limit);
+  return e ? *e : json(nullptr);
+}
 
 TEST(TcpLateSend, AnIdleClientSendsOneLineOnSigusr2AndReportsItsEcho) {
   const int port = ss::apptest::free_port();
-  Agent server({"tcp-server", "--listen", ss::apptest::loopback(port)});
-  ASSERT_FALSE(server.wait_for("ready", 3000ms).is_null());
-  Agent client({"tcp-client", "--server", ss::apptest::loopback(port), "--mode", "idle",
-                "--duration", "5s"});
-  ASSERT_FALSE(client.wait_for("ready", 3000ms).is_null());
-  EXPECT_TRUE(client.wait_for("echo", 300ms).is_null()) << "an idle client sends nothing";
+  Agent server = agent({"tcp-server", "--listen", ss::apptest::loopback(port)});
+  ASSERT_FALSE(next(server, "ready", 3000ms).is_null());
+  Agent client = agent({"tcp-client", "--server", ss::apptest::loopback(port), "--mode", "idle",
+                        "--duration", "5s"});
+  ASSERT_FALSE(next(client, "ready", 3000ms).is_null());
+  EXPECT_TRUE(next(client, "echo", 300ms).is_null()) << "an idle client sends nothing";
   client.signal(SIGUSR2);
-  const json sent = client.wait_for("late_send", 3000ms);
+  const json sent = next(client, "late_send", 3000ms);
   ASSERT_FALSE(sent.is_null());
   EXPECT_EQ(sent["seq"], 1);
-  const json echo = client.wait_for("echo", 3000ms);
+  const json echo = next(client, "echo", 3000ms);
   ASSERT_FALSE(echo.is_null());
   EXPECT_EQ(echo["seq"], 1);
   EXPECT_GE(echo["rtt_us"].get<int64_t>(), 0);
@@ -90,19 +67,19 @@ TEST(TcpLateSend, AnIdleClientSendsOneLineOnSigusr2AndReportsItsEcho) {
 
 TEST(TcpLateSend, ABurstClientsLateLineIsEchoedAfterTheBurst) {
   const int port = ss::apptest::free_port();
-  Agent server({"tcp-server", "--listen", ss::apptest::loopback(port)});
-  ASSERT_FALSE(server.wait_for("ready", 3000ms).is_null());
-  Agent client({"tcp-client", "--server", ss::apptest::loopback(port), "--mode", "burst",
-                "--duration", "5s"});
-  ASSERT_FALSE(client.wait_for("ready", 3000ms).is_null());
+  Agent server = agent({"tcp-server", "--listen", ss::apptest::loopback(port)});
+  ASSERT_FALSE(next(server, "ready", 3000ms).is_null());
+  Agent client = agent({"tcp-client", "--server", ss::apptest::loopback(port), "--mode", "burst",
+                        "--duration", "5s"});
+  ASSERT_FALSE(next(client, "ready", 3000ms).is_null());
   client.signal(SIGUSR1);
-  const json burst = client.wait_for("burst", 3000ms);
+  const json burst = next(client, "burst", 3000ms);
   ASSERT_FALSE(burst.is_null());
   client.signal(SIGUSR2);
-  ASSERT_FALSE(client.wait_for("late_send", 3000ms).is_null());
+  ASSERT_FALSE(next(client, "late_send", 3000ms).is_null());
   // The burst's bulk echoes carry bytes only; the late line's echo carries its seq, once
   // every byte before it has come back (the server echoes in order).
-  const json echo = client.wait_for("echo", 5000ms, "seq");
+  const json echo = next_with(client, "echo", "seq", 5000ms);
   ASSERT_FALSE(echo.is_null());
   EXPECT_EQ(echo["seq"], 1);
   EXPECT_GE(echo["rtt_us"].get<int64_t>(), 0);
