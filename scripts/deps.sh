@@ -14,7 +14,7 @@ packages=(
   iproute2 nftables wireguard-go wireguard-tools openvpn dnsmasq-base dnsdist
   openssh-server openssh-client mosh curl locales tshark
   # test tools
-  python3 python3-jsonschema
+  python3 python3-jsonschema chromium  # chromium: the HTML report checked headless
 )
 missing=()
 for p in "${packages[@]}"; do
