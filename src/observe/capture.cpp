@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <stdexcept>
 
 #include "model/errors.hpp"
@@ -13,7 +14,9 @@ namespace ss::observe {
 Capture::Capture(int netns_fd, const std::string& ifname, const std::string& save_path) {
   char err[PCAP_ERRBUF_SIZE] = {};
   {
-    sys::NetnsGuard in(netns_fd);  // the packet socket belongs to the lab namespace
+    // The packet socket belongs to the watched namespace (netns_fd < 0: the caller's own).
+    std::optional<sys::NetnsGuard> in;
+    if (netns_fd >= 0) in.emplace(netns_fd);
     pcap_ = pcap_create(ifname.c_str(), err);
     if (!pcap_)
       throw EnvironmentError(fmt::format(

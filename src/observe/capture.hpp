@@ -22,8 +22,8 @@ class PacketSource {
 
 class Capture final : public PacketSource {
  public:
-  // Opens `ifname` inside the namespace behind netns_fd. save_path: a pcap file to write
-  // every packet to ("" for none).
+  // Opens `ifname` inside the namespace behind netns_fd (-1: the caller's own). save_path: a pcap
+  // file to write every packet to ("" for none).
   Capture(int netns_fd, const std::string& ifname, const std::string& save_path);
   ~Capture() override;
   Capture(const Capture&) = delete;

@@ -8,22 +8,43 @@ namespace ss::observe {
 
 Recorder::Recorder(const RecorderConfig& c)
     : monitor_(std::make_unique<NetlinkMonitor>(c.netns_fd)),
-      capture_(std::make_unique<Capture>(c.netns_fd, c.interface, c.pcap_path)),
+      capture_(c.interface.empty()
+                   ? nullptr
+                   : std::make_unique<Capture>(c.netns_fd, c.interface, c.pcap_path)),
       resolv_(std::make_unique<ResolvWatch>(c.resolv_conf)),
       resolvers_at_start_(resolv_->current()) {}
 
 Recorder::~Recorder() = default;
 
 void Recorder::drain_capture() {
+  if (!capture_) return;
   capture_->drain([this](int64_t t, std::span<const uint8_t> frame) {
     obs_.packets.push_back({t, decode_ethernet(frame)});
   });
 }
 
+void Recorder::flush_to_sink() {
+  if (!sink_.event) return;
+  for (const auto& [t, e] : obs_.events) sink_.event(t, e);
+  for (const auto& p : obs_.packets) sink_.packet(p.mono_ns, p.info);
+  obs_.events.clear();
+  obs_.packets.clear();
+}
+
 void Recorder::attach(sys::EventLoop& loop) {
-  loop.add(monitor_->fd(), [this] { monitor_->drain(sys::mono_ns(), obs_.events); });
-  loop.add(resolv_->fd(), [this] { resolv_->drain(sys::mono_ns(), obs_.events); });
-  loop.add(capture_->fd(), [this] { drain_capture(); });
+  loop.add(monitor_->fd(), [this] {
+    monitor_->drain(sys::mono_ns(), obs_.events);
+    flush_to_sink();
+  });
+  loop.add(resolv_->fd(), [this] {
+    resolv_->drain(sys::mono_ns(), obs_.events);
+    flush_to_sink();
+  });
+  if (capture_)
+    loop.add(capture_->fd(), [this] {
+      drain_capture();
+      flush_to_sink();
+    });
 }
 
 void Recorder::drain_all() {
@@ -31,7 +52,12 @@ void Recorder::drain_all() {
   resolv_->drain(sys::mono_ns(), obs_.events);
   drain_capture();
   obs_.netlink_lost = monitor_->overruns();
-  obs_.pcap_dropped = capture_->dropped();
+  obs_.pcap_dropped = capture_ ? capture_->dropped() : 0;
+  flush_to_sink();
+}
+
+int64_t Recorder::netlink_lost() const {
+  return monitor_->overruns();
 }
 
 Observations Recorder::take() {

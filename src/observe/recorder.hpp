@@ -2,6 +2,8 @@
 // One recorder: rtnetlink, the capture of one interface and one resolv.conf, in the caller's
 // event loop, into Observations. It knows nothing of probes, VPNs or scenarios: the lab's
 // experiment and a live host's watcher use it the same way.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,10 +18,17 @@ class Capture;
 class ResolvWatch;
 
 struct RecorderConfig {
-  int netns_fd = -1;        // the namespace to watch (its links, addresses, routes)
-  std::string interface;    // the physical interface whose packets are captured
+  int netns_fd = -1;        // the namespace to watch (its links, addresses, routes); -1: own
+  std::string interface;    // the physical interface whose packets are captured ("": none)
   std::string resolv_conf;  // the resolv.conf the namespace's programs read
   std::string pcap_path;    // "" : keep no capture file
+};
+
+// Where a streaming recorder hands what it reads, as it reads it (a live watcher): nothing is
+// then kept for take(), so memory stays bounded however long it runs.
+struct RecorderSink {
+  std::function<void(int64_t mono_ns, const Event& e)> event;
+  std::function<void(int64_t mono_ns, const PacketInfo& p)> packet;
 };
 
 class Recorder {
@@ -35,9 +44,15 @@ class Recorder {
   void drain_all();
   const std::vector<std::string>& resolvers_at_start() const { return resolvers_at_start_; }
   Observations take();
+  // Streams from now on (see RecorderSink); both callbacks must be set.
+  void stream_to(RecorderSink sink) { sink_ = std::move(sink); }
+  // ENOBUFS overruns of the rtnetlink socket so far.
+  int64_t netlink_lost() const;
 
  private:
   void drain_capture();
+  void flush_to_sink();
+  RecorderSink sink_;
   std::unique_ptr<NetlinkMonitor> monitor_;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<ResolvWatch> resolv_;

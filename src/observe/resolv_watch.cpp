@@ -34,6 +34,10 @@ void ResolvWatch::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>>& 
   bool changed = false;
   while (::read(inotify_.get(), buf, sizeof buf) > 0) changed = true;
   if (!changed) return;
+  // A file replaced by rename (resolvconf, NetworkManager on a live host) leaves the watch on
+  // the old inode: watch whatever the path names now (the same inode: the same watch).
+  ::inotify_add_watch(inotify_.get(), path_.c_str(),
+                      IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
   auto now = read_nameservers(path_);
   if (now == current_) return;
   Event e;

@@ -68,6 +68,21 @@ std::map<int, const nlattr*> attrs(const nlmsghdr* nlh) {
   return out;
 }
 
+// IFLA_INFO_KIND inside IFLA_LINKINFO ("tun", "wireguard", "veth", ...), or "" when absent.
+std::string link_kind(std::map<int, const nlattr*>& a) {
+  if (!a.count(IFLA_LINKINFO)) return "";
+  const nlattr* nested = a[IFLA_LINKINFO];
+  const char* end =
+      static_cast<const char*>(mnl_attr_get_payload(nested)) + mnl_attr_get_payload_len(nested);
+  auto* attr = static_cast<const nlattr*>(mnl_attr_get_payload(nested));
+  while (mnl_attr_ok(attr, static_cast<int>(end - reinterpret_cast<const char*>(attr)))) {
+    if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
+      return mnl_attr_get_str(attr);
+    attr = static_cast<const nlattr*>(mnl_attr_next(attr));
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string RtnlDecoder::ifname(int index) const {
@@ -91,6 +106,10 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
     const bool up = flags & IFF_UP, lower_up = flags & IFF_LOWER_UP;
     e.detail["up"] = up;
     e.detail["lower_up"] = lower_up;
+    // What kind of link it is (a watcher tells tunnels from physical links by these).
+    e.detail["link_kind"] = link_kind(a);
+    e.detail["link_type"] = ifi->ifi_type;
+    e.detail["pointopoint"] = (flags & IFF_POINTOPOINT) != 0;
     if (type == RTM_DELLINK) {
       e.kind = "removed";
       flags_.erase(ifi->ifi_index);
@@ -186,7 +205,9 @@ std::optional<Event> RtnlDecoder::decode(const nlmsghdr* nlh) {
 
 NetlinkMonitor::NetlinkMonitor(int netns_fd) {
   {
-    sys::NetnsGuard in(netns_fd);
+    // netns_fd < 0: the caller's own namespace (no setns, which would need CAP_SYS_ADMIN).
+    std::optional<sys::NetnsGuard> in;
+    if (netns_fd >= 0) in.emplace(netns_fd);
     sock_ = mnl_socket_open(NETLINK_ROUTE);
     dump_sock_ = mnl_socket_open(NETLINK_ROUTE);
   }
@@ -289,6 +310,7 @@ int NetlinkMonitor::fd() const {
 void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>>& out) {
   alignas(nlmsghdr) char buf[1 << 16];
   bool link_went = false;
+  const int64_t overruns_before = overruns_;
   for (int reads = 0; reads < 4096; ++reads) {
     ssize_t n = ::recv(fd(), buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
@@ -307,6 +329,7 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
       if (e->layer == Layer::route && (e->kind == "added" || e->kind == "removed")) {
         const std::string key = route_key(*e);
         if (e->kind == "added") {
+          reported_unnotified_.erase(key);  // a new route under the key: its notice can come
           routes_[key] = *e;
         } else if (reported_unnotified_.erase(key)) {
           continue;  // already reported by a resync; this notice came late
@@ -319,7 +342,8 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
     }
   }
   // Only once everything queued is read: a notification still queued is not "unnotified".
-  if (link_went) resync_routes(now_ns, out);
+  // After an overrun the kernel dropped notices: the dump is the only truth left.
+  if (link_went || overruns_ != overruns_before) resync_routes(now_ns, out);
 }
 
 }  // namespace ss::observe

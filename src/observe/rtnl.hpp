@@ -34,8 +34,9 @@ class RtnlDecoder {
 
 class NetlinkMonitor {
  public:
-  // Subscribes to link, address and route changes in the namespace behind netns_fd, with a
-  // large receive buffer; seeds the decoder with the current links.
+  // Subscribes to link, address and route changes in the namespace behind netns_fd (-1: the
+  // caller's own), with a large receive buffer; seeds the decoder with the current links.
+  // After an overrun (ENOBUFS) the route tables are dumped again, as after a link event.
   explicit NetlinkMonitor(int netns_fd);
   ~NetlinkMonitor();
   NetlinkMonitor(const NetlinkMonitor&) = delete;
