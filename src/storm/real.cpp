@@ -13,6 +13,7 @@
 
 #include "model/errors.hpp"
 #include "storm/event_queue.hpp"  // Event
+#include "storm/kernel_view.hpp"
 #include "sys/event_loop.hpp"
 #include "sys/fd.hpp"
 #include "sys/syserror.hpp"
@@ -289,6 +290,12 @@ void validate(const RealParams& p) {
   }
   if (p.max_time_ns <= 0 || p.max_time_ns > 3600'000'000'000)
     throw UsageError("--max-time: expected up to 1h");
+  const auto& d = p.disconnect;
+  if (!p.websocket && (d.spread != Spread::all_at_once || d.flaps != 1 || d.outage_ns != 0))
+    throw UsageError("--disconnect/--flaps/--outage: the real generator takes them with --ws");
+  if (p.echo && !p.websocket) throw UsageError("--ws-echo: needs --ws");
+  if (p.listen_backlog < 1 || p.listen_backlog > 65535)
+    throw UsageError(fmt::format("--listen-backlog {}: expected 1 to 65535", p.listen_backlog));
   validate(sim_params_for(p, 0));
 }
 
@@ -301,6 +308,7 @@ SimParams sim_params_for(const RealParams& p, int64_t rtt_ns) {
   s.bucket_ns = p.bucket_ns;
   s.max_time_ns = p.max_time_ns;
   s.rtt_ns = rtt_ns;
+  s.disconnect = p.disconnect;
   return s;
 }
 
@@ -319,6 +327,7 @@ void ensure_fd_limit(uint32_t clients) {
 }
 
 RealResult run_real(const RealParams& p, const RealProgress& progress) {
+  if (p.websocket) return run_real_ws(p, progress);
   validate(p);
   ensure_fd_limit(p.clients);
   RealResult out;
@@ -327,15 +336,20 @@ RealResult run_real(const RealParams& p, const RealProgress& progress) {
   if (p.target) {
     target = *p.target;
   } else {
-    server.emplace(p.server, p.connect_time_ns + p.max_time_ns + 30'000'000'000);
+    server.emplace(p.server, p.connect_time_ns + p.max_time_ns + 30'000'000'000, false,
+                   p.listen_backlog);
     target.sin_family = AF_INET;
     target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     target.sin_port = htons(server->port());
   }
+  out.server_port = ntohs(target.sin_port);
   ClientPool pool(p, target, server.has_value());
   pool.establish();
   if (server) server->arm();
+  out.kernel_before = read_kernel_counters();
   out.run = pool.storm(progress);
+  out.kernel_after = read_kernel_counters();
+  out.sockets_at_end = read_port_sockets(out.server_port);
   if (server) {
     out.server = server->stop();
     double span_ns = out.run.summary.time_to_all_ms.value_or(out.run.summary.duration_ms) * 1e6;

@@ -10,8 +10,10 @@
 #include <optional>
 #include <string_view>
 
+#include "model/storm_figures.hpp"
 #include "storm/ref_server.hpp"
 #include "storm/simulator.hpp"
+#include "storm/target.hpp"
 
 namespace ss::storm {
 
@@ -30,6 +32,14 @@ struct RealParams {
   int64_t max_time_ns = 60'000'000'000;      // the storm, at most
   int64_t connect_time_ns = 30'000'000'000;  // connecting every client first, at most
   uint64_t max_attempts = 0;                 // 0: 1000 per client
+  // WebSocket clients (storm/ws_pool.hpp): back when the upgrade completes (with echo: when a
+  // first message has echoed). ws_target: a user's own server (else the built-in one, which
+  // then speaks WebSocket too).
+  bool websocket = false;
+  std::optional<WsUrl> ws_target;
+  bool echo = false;
+  DisconnectParams disconnect;  // spread, flaps, outage (WebSocket storms)
+  int listen_backlog = 65535;   // the built-in server's listen(2) backlog: the accept queue
 };
 
 void validate(const RealParams& p);
@@ -40,6 +50,11 @@ SimParams sim_params_for(const RealParams& p, int64_t rtt_ns);
 struct RealResult {
   RunResult run;
   std::optional<ServerStats> server;  // with the built-in server
+  // The kernel of the namespace the storm ran in (the server's too, on loopback): its TCP
+  // counters before the storm and after, and the server port's sockets at the end.
+  std::optional<KernelCounters> kernel_before, kernel_after;
+  std::optional<PortSockets> sockets_at_end;
+  uint16_t server_port = 0;
 };
 
 using RealProgress = std::function<void(int64_t elapsed_ns, uint64_t back, uint64_t attempts)>;
@@ -49,5 +64,7 @@ using RealProgress = std::function<void(int64_t elapsed_ns, uint64_t back, uint6
 void ensure_fd_limit(uint32_t clients);
 
 RealResult run_real(const RealParams& p, const RealProgress& progress = {});
+// The WebSocket storm (run_real calls it when p.websocket).
+RealResult run_real_ws(const RealParams& p, const RealProgress& progress);
 
 }  // namespace ss::storm

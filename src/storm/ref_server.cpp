@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "storm/token_bucket.hpp"
+#include "storm/ws_ref_server.hpp"
 #include "sys/event_loop.hpp"
 #include "sys/syserror.hpp"
 
@@ -56,8 +57,9 @@ enum class Conn : uint8_t { none, queued, dropped, established };
 // a queued connection from a later one that reused its fd.
 class Server {
  public:
-  Server(const ServerParams& p, int control, int reply)
+  Server(const ServerParams& p, int control, int reply, int listen_backlog)
       : p_(p),
+        listen_backlog_(listen_backlog),
         bucket_(p.rate_limit_per_s, p.burst > 0 ? p.burst : p.rate_limit_per_s),
         control_(control),
         reply_(reply),
@@ -79,6 +81,7 @@ class Server {
   bool control(int64_t now);  // false: end
 
   ServerParams p_;
+  int listen_backlog_;
   TokenBucket bucket_;
   int control_, reply_;
   int64_t service_ns_;
@@ -108,7 +111,7 @@ void Server::listen_on_loopback() {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   sys::check(::bind(listen_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), "bind",
              "127.0.0.1:0");
-  sys::check(::listen(listen_.get(), 65535), "listen", "127.0.0.1");
+  sys::check(::listen(listen_.get(), listen_backlog_), "listen", "127.0.0.1");
   socklen_t len = sizeof a;
   sys::check(::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&a), &len), "getsockname");
   uint16_t port = ntohs(a.sin_port);
@@ -250,11 +253,16 @@ void Server::run(int64_t lifetime_ns) {
   }
 }
 
-[[noreturn]] void server_main(const ServerParams& p, int control, int reply, int64_t lifetime_ns) {
+[[noreturn]] void server_main(const ServerParams& p, int control, int reply, int64_t lifetime_ns,
+                              bool websocket, int listen_backlog) {
   ::signal(SIGPIPE, SIG_IGN);
   int rc = 0;
   try {
-    Server s(p, control, reply);
+    if (websocket) {
+      run_ws_reference_server(p, listen_backlog, control, reply, lifetime_ns);
+      ::_exit(0);
+    }
+    Server s(p, control, reply, listen_backlog);
     s.run(lifetime_ns);
     rc = 0;
   } catch (const std::exception& e) {
@@ -266,7 +274,8 @@ void Server::run(int64_t lifetime_ns) {
 
 }  // namespace
 
-ReferenceServer::ReferenceServer(const ServerParams& params, int64_t lifetime_ns) {
+ReferenceServer::ReferenceServer(const ServerParams& params, int64_t lifetime_ns, bool websocket,
+                                 int listen_backlog) {
   int down[2], up[2];
   sys::check(::pipe2(down, O_CLOEXEC), "pipe2", "server control");
   sys::check(::pipe2(up, O_CLOEXEC), "pipe2", "server reply");
@@ -274,7 +283,7 @@ ReferenceServer::ReferenceServer(const ServerParams& params, int64_t lifetime_ns
   if (pid_ == 0) {
     ::close(down[1]);
     ::close(up[0]);
-    server_main(params, down[0], up[1], lifetime_ns);
+    server_main(params, down[0], up[1], lifetime_ns, websocket, listen_backlog);
   }
   ::close(down[0]);
   ::close(up[1]);

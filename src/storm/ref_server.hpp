@@ -3,7 +3,8 @@
 // 127.0.0.1 that applies the simulator's server model to real TCP connections. Each accepted
 // connection passes the token bucket (reject = RST, drop = never answered), then waits in a
 // backlog (full = RST) for its turn; serving it takes 1/capacity + handshake_cost and ends
-// by sending one byte, "W", which is when the client counts itself back. Limits apply only
+// by sending one byte, "W", which is when the client counts itself back (with WebSocket: by
+// completing the upgrade, see ws_ref_server.hpp). Limits apply only
 // once the storm is armed, so that the clients can first connect freely.
 #include <sys/types.h>
 
@@ -22,7 +23,10 @@ struct ServerStats {
 class ReferenceServer {
  public:
   // Forks the server; it lives at most `lifetime_ns` and exits when this object goes away.
-  ReferenceServer(const ServerParams& params, int64_t lifetime_ns);
+  // `websocket`: serving a connection is completing its WebSocket upgrade (ws_ref_server)
+  // instead of sending "W". `listen_backlog`: listen(2)'s, the kernel's accept queue.
+  ReferenceServer(const ServerParams& params, int64_t lifetime_ns, bool websocket = false,
+                  int listen_backlog = 65535);
   ~ReferenceServer();
   ReferenceServer(const ReferenceServer&) = delete;
   ReferenceServer& operator=(const ReferenceServer&) = delete;
