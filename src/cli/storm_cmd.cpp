@@ -13,6 +13,7 @@
 #include "storm/real.hpp"
 #include "storm/reference.hpp"
 #include "storm/simulator.hpp"
+#include "storm/target.hpp"
 #include "sys/event_loop.hpp"
 
 namespace ss::cli {
@@ -43,6 +44,12 @@ struct RealArgs : CommonArgs {
   uint64_t max_attempts = 0;
   std::string server, sim_rtt = "0us", connect_time = "30s";
   bool compare_sim = false;
+  bool ws_given = false, ws_echo = false;  // --ws [URL]
+  std::string ws;
+  std::vector<std::string> allow_networks;
+  std::string disconnect = "all", flap_interval = "1s", outage = "0s";
+  uint32_t flaps = 1;
+  int listen_backlog = 65535;
 };
 
 int64_t ns(const std::string& text, const char* option) {
@@ -77,7 +84,8 @@ ServerParams make_server(const CommonArgs& a) {
   return s;
 }
 
-DisconnectParams make_disconnect(const SimArgs& a) {
+template <typename Args>
+DisconnectParams make_disconnect(const Args& a) {
   DisconnectParams d;
   d.flaps = a.flaps;
   d.flap_interval_ns = ns(a.flap_interval, "--flap-interval");
@@ -212,6 +220,55 @@ void run_sim(const SimArgs& a) {
                 fmt::format("Reconnect rate, {} clients (simulated)", p.clients));
 }
 
+// --ws URL: a user's own WebSocket server, which must be on this machine unless its network
+// is named with --allow-network.
+WsUrl checked_ws_target(const RealArgs& a) {
+  WsUrl u = parse_ws_url(a.ws, "--ws");
+  std::vector<Network> allowed;
+  for (const auto& n : a.allow_networks) allowed.push_back(parse_network(n));
+  std::string why =
+      target_refusal(ntohl(u.address.sin_addr.s_addr), local_ipv4_addresses(), allowed);
+  if (!why.empty()) throw UsageError(fmt::format("--ws {}: {}", a.ws, why));
+  return u;
+}
+
+std::string signed_count(int64_t v) {
+  return fmt::format("{}{}", v > 0 ? "+" : "", v);
+}
+
+// What the kernel of the storm's namespace counted, beside the storm's figures.
+void print_kernel(const RealResult& r) {
+  if (!r.kernel_before || !r.kernel_after) return;
+  KernelCounters d = counter_delta(*r.kernel_before, *r.kernel_after);
+  fmt::print(
+      "server's kernel (this network namespace, shared with whatever else runs in it), during "
+      "the storm: ListenOverflows {}, ListenDrops {}, SYN cookies sent {}, resets sent {}\n",
+      signed_count(d.listen_overflows), signed_count(d.listen_drops),
+      signed_count(d.syncookies_sent), signed_count(d.out_rsts));
+  if (r.sockets_at_end) {
+    const PortSockets& s = *r.sockets_at_end;
+    fmt::print(
+        "sockets on the server's port {} at the end: established {}, SYN_RECV (half-open) {}, "
+        "CLOSE_WAIT {}, other {}\n",
+        r.server_port, s.established, s.syn_recv, s.close_wait, s.other);
+  }
+  if (d.listen_overflows > 0)
+    fmt::print("the accept queue overflowed: the kernel dropped {} connection(s) at the listener\n",
+               d.listen_overflows);
+}
+
+nlohmann::json kernel_json(const RealResult& r) {
+  if (!r.kernel_before || !r.kernel_after) return nullptr;
+  KernelCounters d = counter_delta(*r.kernel_before, *r.kernel_after);
+  nlohmann::json j = {{"before", to_json(*r.kernel_before)},
+                      {"after", to_json(*r.kernel_after)},
+                      {"delta", to_json(d)},
+                      {"accept_queue_overflowed", d.listen_overflows > 0},
+                      {"server_port", r.server_port}};
+  if (r.sockets_at_end) j["server_sockets_at_end"] = to_json(*r.sockets_at_end);
+  return j;
+}
+
 void run_real_cmd(const RealArgs& a) {
   check_outputs(a);
   RealParams p;
@@ -219,6 +276,15 @@ void run_real_cmd(const RealArgs& a) {
   p.policy = make_policy(a);
   p.server = make_server(a);
   if (!a.server.empty()) p.target = parse_loopback_endpoint(a.server);
+  p.websocket = a.ws_given;
+  if (a.ws_given && !a.server.empty())
+    throw UsageError("--server and --ws: give your WebSocket server as --ws ws://HOST:PORT/PATH");
+  if (a.ws_given && !a.ws.empty()) p.ws_target = checked_ws_target(a);
+  if (!a.allow_networks.empty() && !p.ws_target)
+    throw UsageError("--allow-network: only with --ws URL (your own server)");
+  p.echo = a.ws_echo;
+  p.disconnect = make_disconnect(a);
+  p.listen_backlog = a.listen_backlog;
   p.sources = a.sources;
   p.seed = a.seed;
   p.bucket_ns = ns(a.bucket, "--bucket");
@@ -240,6 +306,7 @@ void run_real_cmd(const RealArgs& a) {
   fmt::print("{}", render_table({rs}));
   fmt::print("attempts per second over the recovery: {:.0f}\n",
              secs > 0 ? static_cast<double>(rs.attempts) / secs : 0);
+  print_kernel(real);
   if (real.server) {
     const ServerStats& s = *real.server;
     fmt::print(
@@ -251,10 +318,12 @@ void run_real_cmd(const RealArgs& a) {
   std::vector<RunResult> runs{real.run};
   std::vector<std::string> labels{"real " + rs.policy};
   nlohmann::json json = to_json(rs);
+  json["kernel"] = kernel_json(real);
+  json["protocol"] = p.websocket ? "websocket" : "tcp";
   if (a.compare_sim) {
     RunResult sim = simulate(sim_params_for(p, sim_rtt));
     fmt::print("\n{}", render_comparison(rs, sim.summary));
-    json = {{"real", to_json(rs)}, {"sim", to_json(sim.summary)}};
+    json = {{"real", json}, {"sim", to_json(sim.summary)}};
     runs.push_back(sim);
     labels.push_back("sim " + rs.policy);
   }
@@ -335,10 +404,33 @@ void add_storm_commands(CLI::App& app) {
   real->add_option("--connect-time", ra->connect_time, "time allowed to connect every client first")
       ->capture_default_str();
   real->add_flag("--compare-sim", ra->compare_sim, "also simulate the same storm and show both");
+  auto* ws = real->add_option("--ws", ra->ws,
+                              "WebSocket clients; alone: against the built-in server (WebSocket "
+                              "too), or ws://HOST:PORT/PATH: your own server")
+                 ->expected(0, 1);
+  real->add_flag("--ws-echo", ra->ws_echo,
+                 "with --ws: a client is back when a first message echoes, not at the upgrade");
+  real->add_option("--allow-network", ra->allow_networks,
+                   "with --ws URL: let the storm go to this network (CIDR), off this machine");
+  real->add_option("--disconnect", ra->disconnect,
+                   "with --ws: all, uniform:DURATION or exponential:DURATION")
+      ->capture_default_str();
+  real->add_option("--flaps", ra->flaps, "with --ws: disconnects in a flicker train")
+      ->capture_default_str();
+  real->add_option("--flap-interval", ra->flap_interval, "with --ws: time between flaps")
+      ->capture_default_str();
+  real->add_option("--outage", ra->outage, "with --ws: network down this long after each flap")
+      ->capture_default_str();
+  real->add_option("--listen-backlog", ra->listen_backlog,
+                   "the built-in server's listen(2) backlog (the kernel's accept queue)")
+      ->capture_default_str();
   real->add_option("--sim-rtt", ra->sim_rtt,
                    "with --compare-sim: the round trip the simulator assumes")
       ->capture_default_str();
-  real->callback([ra] { run_real_cmd(*ra); });
+  real->callback([ra, ws] {
+    ra->ws_given = ws->count() > 0;
+    run_real_cmd(*ra);
+  });
 }
 
 }  // namespace ss::cli
