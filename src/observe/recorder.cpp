@@ -29,6 +29,7 @@ void Recorder::flush_to_sink() {
   for (const auto& p : obs_.packets) sink_.packet(p.mono_ns, p.info);
   obs_.events.clear();
   obs_.packets.clear();
+  if (sink_.batch_done) sink_.batch_done();
 }
 
 void Recorder::attach(sys::EventLoop& loop) {

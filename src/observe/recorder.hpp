@@ -29,6 +29,7 @@ struct RecorderConfig {
 struct RecorderSink {
   std::function<void(int64_t mono_ns, const Event& e)> event;
   std::function<void(int64_t mono_ns, const PacketInfo& p)> packet;
+  std::function<void()> batch_done;  // optional: after each read's events and packets
 };
 
 class Recorder {
