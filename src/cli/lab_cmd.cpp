@@ -5,12 +5,14 @@
 #include "cli/commands.hpp"
 #include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
+#include "lab/probe_storm.hpp"
 #include "lab/ledger.hpp"
 #include "model/claims.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
 #include "model/vpn_variants.hpp"
 #include "report/timeline.hpp"
+#include "storm/policy.hpp"
 
 namespace ss::cli {
 namespace {
@@ -20,7 +22,26 @@ struct RunArgs {
   std::string json_path, pcap_path, window;
   std::string vpn, client;  // override the scenario's vpn.kind / vpn.client
   bool verbose = false;
+  uint32_t storm = 0;  // --storm N: the storm probe with N clients
+  std::string storm_policy = "full-jitter";
 };
+
+// --storm N adds the storm probe (lab/probe_storm.hpp) with N clients and the policy.
+void apply_storm(Scenario& s, uint32_t clients, const std::string& policy) {
+  if (clients == 0) return;
+  if (clients > 20'000)
+    throw UsageError(fmt::format("--storm {}: expected 1 to 20000 clients", clients));
+  if (!storm::parse_policy_kind(policy))
+    throw UsageError(fmt::format("--storm-policy {}: unknown policy", policy));
+  lab::StormProbeOptions o = lab::storm_probe_options();
+  o.clients = clients;
+  o.policy = policy;
+  lab::set_storm_probe_options(o);
+  for (const auto& p : s.probes)
+    if (p.name == "storm") return;
+  for (const auto& k : known_probes())
+    if (k.name == "storm") s.probes.push_back(k);
+}
 
 // Checks that an output file can be written before anything is built.
 void check_writable(const std::string& path, const char* option) {
@@ -48,6 +69,7 @@ void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string&
 void run(const RunArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
   apply_vpn_overrides(s, a.vpn, a.client);
+  apply_storm(s, a.storm, a.storm_policy);
   lab::RunOptions o;
   o.pcap_path = a.pcap_path;
   o.verbose = a.verbose;
@@ -91,6 +113,11 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->add_option("--client", args->client,
                       "the VPN client instead of the scenario's vpn.client (reference, wg-quick)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
+  run_cmd->add_option("--storm", args->storm,
+                      "add a reconnect storm: N WebSocket clients through the tunnel");
+  run_cmd->add_option("--storm-policy", args->storm_policy,
+                      "the storm clients' backoff policy (see storm sim)")
+      ->capture_default_str();
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
   auto claims_json = std::make_shared<std::string>();

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   ss::cli::add_watch_agents(*agent);
   ss::cli::add_mptcp_agents(*agent);
   ss::cli::add_openvpn_agents(*agent);
+  ss::cli::add_storm_agents(*agent);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

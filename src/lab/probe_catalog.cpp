@@ -12,6 +12,7 @@
 #include "lab/probe.hpp"
 #include "lab/probe_mptcp.hpp"
 #include "lab/probe_remote.hpp"
+#include "lab/probe_storm.hpp"
 #include "lab/vpn.hpp"
 #include "model/duration.hpp"
 #include "probes/doh_dnsdist.hpp"
@@ -290,6 +291,7 @@ std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
   if (spec.name == "mptcp") return make_mptcp_probe(spec);
   if (spec.name == "ssh") return make_ssh_probe(spec);
   if (spec.name == "mosh") return make_mosh_probe(spec);
+  if (spec.name == "storm") return make_storm_probe(spec);
   return nullptr;
 }
 

@@ -458,6 +458,7 @@ const std::vector<ProbeSpec>& known_probes() {
       {"mptcp", Micros(100'000), 7005},
       {"ssh", Micros(100'000), 2222},
       {"mosh", Micros(100'000), 60001},
+      {"storm", Micros(1'000'000), 0},  // lab/probe_storm.hpp: run --storm N
   };
   return probes;
 }
