@@ -5,8 +5,8 @@
 #include "cli/commands.hpp"
 #include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
-#include "lab/probe_storm.hpp"
 #include "lab/ledger.hpp"
+#include "lab/probe_storm.hpp"
 #include "model/claims.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
@@ -115,8 +115,9 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
   run_cmd->add_option("--storm", args->storm,
                       "add a reconnect storm: N WebSocket clients through the tunnel");
-  run_cmd->add_option("--storm-policy", args->storm_policy,
-                      "the storm clients' backoff policy (see storm sim)")
+  run_cmd
+      ->add_option("--storm-policy", args->storm_policy,
+                   "the storm clients' backoff policy (see storm sim)")
       ->capture_default_str();
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
