@@ -28,5 +28,6 @@ void add_watch_agents(CLI::App& agent);    // exec-watch, pty-watch (agent_watch
 void add_mptcp_agents(CLI::App& agent);    // mptcp-client, mptcp-server (agent_mptcp.cpp)
 void add_openvpn_agents(CLI::App& agent);  // openvpn-dns (agent_openvpn.cpp)
 void add_storm_agents(CLI::App& agent);    // storm-client, storm-server (agent_storm.cpp)
+void add_killswitch_agents(CLI::App& agent);  // ks-app (killswitch_cmd.cpp)
 
 }  // namespace ss::cli

@@ -21,6 +21,7 @@ struct RunArgs {
   std::string scenario = "disconnect";
   std::string json_path, pcap_path, window;
   std::string vpn, client;  // override the scenario's vpn.kind / vpn.client
+  std::string killswitch;   // overrides the scenario's killswitch
   bool verbose = false;
   uint32_t storm = 0;  // --storm N: the storm probe with N clients
   std::string storm_policy = "full-jitter";
@@ -69,6 +70,7 @@ void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string&
 void run(const RunArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
   apply_vpn_overrides(s, a.vpn, a.client);
+  override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
   apply_storm(s, a.storm, a.storm_policy);
   lab::RunOptions o;
   o.pcap_path = a.pcap_path;
@@ -85,6 +87,7 @@ void run(const RunArgs& a) {
   lab::preflight(s);
   RunRecord r = lab::run_experiment(s, o);
   fmt::print("{}", report::render_run(r));
+  if (r.killswitch) fmt::print("{}", render_killswitch(*r.killswitch));
   if (!a.json_path.empty()) {
     std::ofstream f(a.json_path, std::ios::trunc);
     f << to_json(r).dump(2) << '\n';
@@ -113,6 +116,11 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->add_option("--client", args->client,
                       "the VPN client instead of the scenario's vpn.client (reference, wg-quick)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
+  run_cmd->add_option("--killswitch", args->killswitch,
+                      "the kill switch instead of the scenario's: ours (the default when given "
+                      "alone), wg-quick-recipe, none")
+      ->expected(0, 1)
+      ->default_str("ours");
   run_cmd->add_option("--storm", args->storm,
                       "add a reconnect storm: N WebSocket clients through the tunnel");
   run_cmd

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   ss::cli::add_mptcp_agents(*agent);
   ss::cli::add_openvpn_agents(*agent);
   ss::cli::add_storm_agents(*agent);
+  ss::cli::add_killswitch_agents(*agent);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

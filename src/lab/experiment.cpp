@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "lab/killswitch_lab.hpp"
 #include "lab/probe.hpp"
 #include "lab/server_view.hpp"
 #include "lab/vpn.hpp"
@@ -186,8 +187,12 @@ class Experiment final : public ProbeEnv {
       r.resolver_before_vpn = read_nameservers("/etc/netns/" + lab.names().client + "/resolv.conf");
       r.home_resolver = ip_of(s_.topology.home_lan_ip4);
       t = sys::mono_ns();
+      KillSwitchLab killswitch(lab, s_);  // the scenario's, before the client starts
+      killswitch.before_connect();
+      killswitch_ = &killswitch;
       auto vpn = make_vpn(lab, s_);
       vpn->connect();
+      killswitch.after_connect();
       r.timings.vpn_up_ms = ms(t, sys::mono_ns());
       r.vpn = vpn->info();
       signals_.check();
@@ -201,6 +206,9 @@ class Experiment final : public ProbeEnv {
       phase("starting probes");
       start_agents();
       record(*vpn);
+      killswitch.at_end();
+      r.killswitch = killswitch.take(t0_);
+      killswitch_ = nullptr;
       r.notes = vpn->notes();
 
       phase("tearing down");
@@ -294,6 +302,7 @@ class Experiment final : public ProbeEnv {
       loop.run_until(t0_ + item.at.count() * 1000);
       if (interrupted) break;
       triggers_.push_back(item.action ? carry_out(*item.action, vpn) : send_signal(item));
+      if (item.action) killswitch_->after_action(action_name(item.action->kind), vpn.info());
     }
     if (!interrupted) loop.run_until(end_);
     recorder.drain_all();  // what was queued at the end of the window
@@ -493,6 +502,7 @@ class Experiment final : public ProbeEnv {
   Micros window_;
   Signals signals_;
   Lab* lab_ = nullptr;
+  KillSwitchLab* killswitch_ = nullptr;
   std::deque<AgentStream> agents_;  // stable addresses: probes keep pointers
   std::vector<RunningProbe> probes_;
   RunningProbe* current_ = nullptr;
@@ -524,6 +534,7 @@ void preflight(const Scenario& s) {
       throw EnvironmentError(fmt::format(
           "'{}' is not installed: apt-get install {} (scripts/deps.sh installs everything)", p,
           p == "dnsmasq" ? "dnsmasq-base" : p));
+  killswitch_preflight(s);
 }
 
 RunRecord run_experiment(const Scenario& s, const RunOptions& o) {

@@ -30,6 +30,7 @@
 #include <thread>
 #include <utility>
 
+#include "lab/killswitch_lab.hpp"
 #include "lab/vpn.hpp"
 #include "lab/wireguard.hpp"
 #include "model/errors.hpp"
@@ -177,9 +178,10 @@ class WgQuickVpn final : public VpnDriver {
     conf_ = run + "/" + v_.client_if + ".conf";
     conf_inside_ = "/run/" + v_.client_if + ".conf";
     write_file(conf_,
-               fmt::format("[Interface]\nPrivateKey = {}\nAddress = {}\nDNS = {}\n\n[Peer]\n"
+               fmt::format("[Interface]\nPrivateKey = {}\nAddress = {}\nDNS = {}\n{}\n[Peer]\n"
                            "PublicKey = {}\nEndpoint = {}:{}\nAllowedIPs = 0.0.0.0/0, ::/0\n",
                            base64_of_hex(client_private), v_.client_tunnel_ip, v_.dns,
+                           wgquick_killswitch_lines(s_),  // the recipe's PostUp/PreDown, if any
                            base64_of_hex(server_public), ip_of(s_.topology.vpn_ip4), v_.port),
                0600);
   }

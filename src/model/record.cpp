@@ -155,6 +155,7 @@ nlohmann::json to_json(const RunRecord& r) {
   if (!r.physical_interface.empty()) j["physical_interface"] = r.physical_interface;
   if (!r.vpn.client.empty()) j["vpn"]["client"] = r.vpn.client;
   if (!r.vpn.resolver.empty()) j["vpn"]["resolver"] = r.vpn.resolver;
+  if (r.killswitch) j["killswitch"] = killswitch_run_json(*r.killswitch);
   return j;
 }
 
@@ -250,6 +251,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
     r.resolver_before_vpn = j["resolver_before_vpn"].get<std::vector<std::string>>();
   r.home_resolver = j.value("home_resolver", "");
   r.physical_interface = j.value("physical_interface", "");
+  if (j.contains("killswitch")) r.killswitch = killswitch_run_from_json(j["killswitch"]);
   return r;
 }
 

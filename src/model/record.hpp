@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/killswitch_run.hpp"
 #include "model/server_sockets.hpp"
 
 namespace ss {
@@ -109,6 +110,8 @@ struct RunRecord {
   // The server namespace's TCP sockets on the probes' ports at the end of the window; unset
   // when they were not read (older records).
   std::optional<ServerSockets> server_sockets;
+  // The kill switch the run had in the client namespace; unset without one (docs/killswitch.md).
+  std::optional<KillSwitchRun> killswitch;
   int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
   std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
 };

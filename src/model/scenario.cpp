@@ -13,6 +13,7 @@
 
 #include "model/address.hpp"
 #include "model/errors.hpp"
+#include "model/killswitch_run.hpp"
 #include "model/vpn_variants.hpp"
 
 namespace ss {
@@ -257,6 +258,21 @@ void check_addresses(const toml::table& root, const std::string& origin, const S
   throw UsageError(fmt::format("{}:{}: {} ({}) and {} ({}) conflict: {}", origin,
                                first ? first->source().begin.line : root.source().begin.line,
                                c->key_a, where(c->key_a), c->key_b, where(c->key_b), c->why));
+}
+
+// killswitch = true | false | "ours" | "wg-quick-recipe" | "none"; the recipe only with wg-quick.
+void read_killswitch(TableReader& r, Scenario& s) {
+  const toml::node* n = r.get("killswitch");
+  if (!n) return;
+  if (n->is_boolean())
+    s.killswitch = **n->as_boolean() ? "ours" : "none";
+  else if (n->is_string() && killswitch_kind_from(**n->as_string()))
+    s.killswitch = **n->as_string();
+  else
+    r.fail(n, "killswitch", "expected true, false, \"ours\", \"wg-quick-recipe\" or \"none\"");
+  if (auto why = killswitch_client_problem(*killswitch_kind_from(s.killswitch), s.vpn.client);
+      !why.empty())
+    r.fail(n, "killswitch", why);
 }
 
 bool is_stream_probe(const std::string& name) {
@@ -519,6 +535,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
   }
   check_tunnel_names(r, root, s);
   check_addresses(root, origin, s);
+  read_killswitch(r, s);
   if (auto* t = r.table("disconnect")) {
     TableReader dr(*t, "disconnect", origin);
     std::string mode = "clean";

@@ -131,6 +131,9 @@ struct Scenario {
   Micros before{500'000};    // recorded before the trigger
   Micros window{3'000'000};  // observed after the trigger
   std::vector<ProbeSpec> probes;
+  // The kill switch in the client namespace (docs/killswitch.md): "none", "ours" (the file's
+  // `killswitch = true`) or "wg-quick-recipe" (wg-quick(8)'s PostUp/PreDown lines).
+  std::string killswitch = "none";
 };
 
 // Parses TOML text. `origin` names the file in messages. Throws UsageError naming the file,
