@@ -2,6 +2,10 @@
 // Each family of subcommands registers itself on the top-level app.
 #include <CLI/CLI.hpp>
 
+namespace ss {
+struct Scenario;
+}
+
 namespace ss::cli {
 
 // An agent's exit status, carried to main() (the one place that turns outcomes into exit
@@ -13,9 +17,13 @@ struct ExitStatus {
   throw ExitStatus{status};
 }
 
+// run --vpn KIND / --client NAME over a scenario's vpn.kind / vpn.client (lab_cmd.cpp).
+void apply_vpn_overrides(ss::Scenario& s, const std::string& vpn, const std::string& client);
+
 void add_lab_commands(CLI::App& app);         // run, scenarios, cleanup (lab_cmd.cpp)
 void add_storm_commands(CLI::App& app);       // storm sim, storm real (storm_cmd.cpp)
 void add_killswitch_commands(CLI::App& app);  // killswitch on|off|status (killswitch_cmd.cpp)
+void add_sweep_commands(CLI::App& app);       // gap-sweep, merge (sweep_cmd.cpp)
 
 // `splitsecond agent ...`: hidden subcommands the lab starts inside its namespaces. Each
 // agent is one process with one event loop; it prints one JSON object per line on stdout

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
 #include "lab/ledger.hpp"
@@ -10,6 +11,7 @@
 #include "model/claims.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
+#include "model/sweep.hpp"
 #include "model/vpn_variants.hpp"
 #include "report/timeline.hpp"
 #include "storm/policy.hpp"
@@ -22,6 +24,7 @@ struct RunArgs {
   std::string json_path, pcap_path, window;
   std::string vpn, client;  // override the scenario's vpn.kind / vpn.client
   std::string killswitch;   // overrides the scenario's killswitch
+  std::string carrier_gap;  // hidden, for gap-sweep's labs: the carrier-up moved to this gap
   bool verbose = false;
   uint32_t storm = 0;  // --storm N: the storm probe with N clients
   std::string storm_policy = "full-jitter";
@@ -51,6 +54,8 @@ void check_writable(const std::string& path, const char* option) {
   if (!f) throw UsageError(fmt::format("{} {}: cannot write there", option, path));
 }
 
+}  // namespace
+
 // --vpn KIND and --client NAME replace the scenario's vpn.kind and vpn.client; --vpn alone
 // takes that kind's first client (model/vpn_variants.cpp). Checked as a file's would be.
 void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string& client) {
@@ -67,11 +72,16 @@ void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string&
   check_vpn_variant(s, !client.empty() ? "--client " + client : "--vpn " + vpn);
 }
 
+namespace {
+
 void run(const RunArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
   apply_vpn_overrides(s, a.vpn, a.client);
   override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
   apply_storm(s, a.storm, a.storm_policy);
+  // gap-sweep's labs: the carrier-up moved to the gap, the window grown with it (model/sweep.hpp)
+  if (!a.carrier_gap.empty())
+    s = with_carrier_gap(std::move(s), duration_option(a.carrier_gap, "--carrier-gap"));
   lab::RunOptions o;
   o.pcap_path = a.pcap_path;
   o.verbose = a.verbose;
@@ -127,6 +137,7 @@ void add_lab_commands(CLI::App& app) {
       ->add_option("--storm-policy", args->storm_policy,
                    "the storm clients' backoff policy (see storm sim)")
       ->capture_default_str();
+  run_cmd->add_option("--carrier-gap", args->carrier_gap)->group("");  // gap-sweep's labs
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
   auto claims_json = std::make_shared<std::string>();
