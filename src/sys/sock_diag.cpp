@@ -95,9 +95,14 @@ std::vector<uint8_t> sock_diag_request(int family, uint32_t seq) {
   return buf;
 }
 
-// libmnl's mnl_nlmsg_ok compares the length as an int, so a corrupt length of 2^31 or more
-// would pass it: the lengths are checked here, unsigned, against what is left of the buffer.
-bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& out) {
+namespace {
+
+// Walks the netlink messages of one buffer, calling on_reply for each SOCK_DIAG_BY_FAMILY
+// message. Returns true at NLMSG_DONE. libmnl's mnl_nlmsg_ok compares the length as an int,
+// so a corrupt length of 2^31 or more would pass it: the lengths are checked here, unsigned,
+// against what is left of the buffer.
+template <typename OnReply>
+bool walk_replies(std::span<const uint8_t> buf, OnReply on_reply) {
   size_t at = 0;
   while (at < buf.size()) {
     const size_t left = buf.size() - at;
@@ -116,10 +121,148 @@ bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& 
       throw std::runtime_error(
           fmt::format("sock_diag: the kernel answered {}", errno_name(-error)));
     }
-    if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) out.push_back(decode_one(nlh));
+    if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) on_reply(nlh);
     at += std::min<size_t>(NLMSG_ALIGN(h.nlmsg_len), left);
   }
   return false;
+}
+
+InetSocketId decode_id(const nlmsghdr* nlh, int protocol) {
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(inet_diag_msg))
+    throw std::runtime_error("sock_diag: a reply shorter than inet_diag_msg");
+  inet_diag_msg m{};
+  std::memcpy(&m, mnl_nlmsg_get_payload(nlh), sizeof m);
+  InetSocketId s;
+  s.family = m.idiag_family;
+  s.protocol = protocol;
+  s.state = m.idiag_state;
+  std::memcpy(s.src.data(), m.id.idiag_src, 16);
+  std::memcpy(s.dst.data(), m.id.idiag_dst, 16);
+  s.sport = ntohs(m.id.idiag_sport);
+  s.dport = ntohs(m.id.idiag_dport);
+  s.ifindex = m.id.idiag_if;
+  s.cookie = {m.id.idiag_cookie[0], m.id.idiag_cookie[1]};
+  s.inode = m.idiag_inode;
+  return s;
+}
+
+std::vector<uint8_t> request_for(int type, uint16_t flags, int family, int protocol, uint32_t seq) {
+  std::vector<uint8_t> buf(NLMSG_SPACE(sizeof(inet_diag_req_v2)), 0);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = static_cast<uint16_t>(type);
+  nlh->nlmsg_flags = flags;
+  nlh->nlmsg_seq = seq;
+  auto* req =
+      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+  req->sdiag_family = static_cast<uint8_t>(family);
+  req->sdiag_protocol = static_cast<uint8_t>(protocol);
+  req->idiag_states = ~0u;  // every state
+  buf.resize(nlh->nlmsg_len);
+  return buf;
+}
+
+mnl_socket* open_in(int netns_fd) {
+  mnl_socket* sock = nullptr;
+  {
+    std::optional<NetnsGuard> in;
+    if (netns_fd >= 0) in.emplace(netns_fd);
+    sock = mnl_socket_open(NETLINK_SOCK_DIAG);
+  }
+  if (!sock) throw SysError("mnl_socket_open", "NETLINK_SOCK_DIAG", errno);
+  timeval limit{2, 0};  // a dump that stalls is an error, not a hang
+  if (::setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0 ||
+      mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+    const int err = errno;
+    mnl_socket_close(sock);
+    throw SysError("setsockopt/mnl_socket_bind", "NETLINK_SOCK_DIAG", err);
+  }
+  return sock;
+}
+
+}  // namespace
+
+bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& out) {
+  return walk_replies(buf, [&](const nlmsghdr* nlh) { out.push_back(decode_one(nlh)); });
+}
+
+bool decode_sock_ids(std::span<const uint8_t> buf, int protocol, std::vector<InetSocketId>& out) {
+  return walk_replies(buf, [&](const nlmsghdr* nlh) { out.push_back(decode_id(nlh, protocol)); });
+}
+
+std::string local_text(const InetSocketId& s) {
+  return address_text(s.family, reinterpret_cast<const uint32_t*>(s.src.data()), s.sport);
+}
+
+std::string peer_text(const InetSocketId& s) {
+  return address_text(s.family, reinterpret_cast<const uint32_t*>(s.dst.data()), s.dport);
+}
+
+std::vector<uint8_t> sock_id_request(int family, int protocol, uint32_t seq) {
+  return request_for(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, family, protocol, seq);
+}
+
+std::vector<uint8_t> sock_destroy_request(const InetSocketId& s, uint32_t seq) {
+  auto buf = request_for(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, s.family, s.protocol, seq);
+  auto* req = reinterpret_cast<inet_diag_req_v2*>(buf.data() + NLMSG_HDRLEN);
+  std::memcpy(req->id.idiag_src, s.src.data(), 16);
+  std::memcpy(req->id.idiag_dst, s.dst.data(), 16);
+  req->id.idiag_sport = htons(s.sport);
+  req->id.idiag_dport = htons(s.dport);
+  req->id.idiag_if = s.ifindex;
+  req->id.idiag_cookie[0] = s.cookie[0];
+  req->id.idiag_cookie[1] = s.cookie[1];
+  return buf;
+}
+
+int decode_ack(std::span<const uint8_t> buf) {
+  nlmsghdr h{};
+  if (buf.size() < NLMSG_HDRLEN + sizeof(int))
+    throw std::runtime_error("sock_diag: a truncated acknowledgement");
+  std::memcpy(&h, buf.data(), sizeof h);
+  if (h.nlmsg_type != NLMSG_ERROR || h.nlmsg_len < NLMSG_HDRLEN + sizeof(int) ||
+      h.nlmsg_len > buf.size())
+    throw std::runtime_error("sock_diag: expected an acknowledgement");
+  int error = 0;
+  std::memcpy(&error, buf.data() + NLMSG_HDRLEN, sizeof error);
+  return -error;
+}
+
+SockDiag::SockDiag(int netns_fd) : sock_(open_in(netns_fd)) {}
+
+SockDiag::~SockDiag() {
+  mnl_socket_close(static_cast<mnl_socket*>(sock_));
+}
+
+std::vector<InetSocketId> SockDiag::dump(int family, int protocol) {
+  auto* sock = static_cast<mnl_socket*>(sock_);
+  auto req = sock_id_request(family, protocol, seq_++);
+  check(mnl_socket_sendto(sock, req.data(), req.size()), "mnl_socket_sendto", "sock_diag dump");
+  std::vector<InetSocketId> out;
+  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  for (int reads = 0; reads < 100'000; ++reads) {
+    ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
+                      "sock_diag dump");
+    if (decode_sock_ids({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
+  }
+  throw std::runtime_error("sock_diag: the dump did not end");
+}
+
+int SockDiag::destroy(const InetSocketId& s) {
+  auto* sock = static_cast<mnl_socket*>(sock_);
+  const uint32_t seq = seq_++;
+  auto req = sock_destroy_request(s, seq);
+  check(mnl_socket_sendto(sock, req.data(), req.size()), "mnl_socket_sendto", "SOCK_DESTROY");
+  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  // Bounded: an answer to an older request (none are left pending) is passed over.
+  for (int reads = 0; reads < 16; ++reads) {
+    ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
+                      "SOCK_DESTROY");
+    nlmsghdr h{};
+    if (static_cast<size_t>(n) < sizeof h) continue;
+    std::memcpy(&h, buf.data(), sizeof h);
+    if (h.nlmsg_seq == seq) return decode_ack({buf.data(), static_cast<size_t>(n)});
+  }
+  throw std::runtime_error("sock_diag: no answer to SOCK_DESTROY");
 }
 
 std::vector<TcpSocketDiag> dump_tcp_sockets(int netns_fd) {

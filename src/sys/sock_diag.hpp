@@ -2,6 +2,7 @@
 // TCP sockets as the kernel lists them through sock_diag (NETLINK_SOCK_DIAG, inet_diag_req_v2
 // with INET_DIAG_INFO for struct tcp_info). The decoder is pure (bytes in, values out) so it is
 // tested from hand-built and captured replies; the dump opens its socket inside a namespace.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -47,5 +48,53 @@ bool decode_sock_diag(std::span<const uint8_t> buf, std::vector<TcpSocketDiag>& 
 // Every TCP socket (IPv4 and IPv6) in the network namespace behind netns_fd (-1: the
 // caller's). Throws SysError for a failed socket call.
 std::vector<TcpSocketDiag> dump_tcp_sockets(int netns_fd);
+
+// --- Destroying sockets (SOCK_DESTROY, the kernel's CONFIG_INET_DIAG_DESTROY) ---
+
+// A socket exactly as the kernel names it in a dump: what a SOCK_DESTROY request must send
+// back (addresses, ports, bound interface and cookie) to reach that one socket.
+struct InetSocketId {
+  int family = 0;    // AF_INET or AF_INET6 (an IPv6 socket may carry v4-mapped addresses)
+  int protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  int state = 0;     // the kernel's TCP state number (a connected UDP socket is ESTABLISHED)
+  std::array<uint8_t, 16> src{}, dst{};  // network byte order; the first 4 bytes for IPv4
+  uint16_t sport = 0, dport = 0;         // host byte order
+  uint32_t ifindex = 0;                  // the interface it is bound to, 0 for none
+  std::array<uint32_t, 2> cookie{};
+  uint64_t inode = 0;
+};
+
+// "IP:PORT" ("[IPv6]:PORT") of the local or the peer end.
+std::string local_text(const InetSocketId& s);
+std::string peer_text(const InetSocketId& s);
+
+// A dump request for every socket of `family` x `protocol` in every state (no extensions).
+std::vector<uint8_t> sock_id_request(int family, int protocol, uint32_t seq);
+// Decodes dump replies into ids (as decode_sock_diag does, same errors).
+bool decode_sock_ids(std::span<const uint8_t> buf, int protocol, std::vector<InetSocketId>& out);
+// The SOCK_DESTROY request for one socket (with NLM_F_ACK: the kernel answers 0 or an errno).
+std::vector<uint8_t> sock_destroy_request(const InetSocketId& s, uint32_t seq);
+// The errno of an acknowledgement (NLMSG_ERROR; 0 for success); throws std::runtime_error if
+// the buffer holds no acknowledgement.
+int decode_ack(std::span<const uint8_t> buf);
+
+// One NETLINK_SOCK_DIAG socket opened in a namespace, for dumps and destroys.
+class SockDiag {
+ public:
+  explicit SockDiag(int netns_fd);  // -1: the caller's namespace; throws SysError
+  ~SockDiag();
+  SockDiag(const SockDiag&) = delete;
+  SockDiag& operator=(const SockDiag&) = delete;
+
+  std::vector<InetSocketId> dump(int family, int protocol);
+  // SOCK_DESTROY of one socket: 0, or the kernel's errno (EOPNOTSUPP: no
+  // CONFIG_INET_DIAG_DESTROY or no destroy for that protocol; EPERM: no CAP_NET_ADMIN;
+  // ENOENT: the socket is gone).
+  int destroy(const InetSocketId& s);
+
+ private:
+  void* sock_ = nullptr;  // mnl_socket
+  uint32_t seq_ = 1;
+};
 
 }  // namespace ss::sys
