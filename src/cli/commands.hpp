@@ -23,6 +23,7 @@ void apply_vpn_overrides(ss::Scenario& s, const std::string& vpn, const std::str
 void add_lab_commands(CLI::App& app);         // run, scenarios, cleanup (lab_cmd.cpp)
 void add_storm_commands(CLI::App& app);       // storm sim, storm real (storm_cmd.cpp)
 void add_killswitch_commands(CLI::App& app);  // killswitch on|off|status (killswitch_cmd.cpp)
+void add_report_commands(CLI::App& app);      // report RECORD.json (report_cmd.cpp)
 void add_reap_commands(CLI::App& app);        // reap (reap_cmd.cpp)
 void add_sweep_commands(CLI::App& app);       // gap-sweep, merge (sweep_cmd.cpp)
 
