@@ -135,10 +135,11 @@ std::string terminal_text(const WatchLine& l) {
                        d.contains("qname") ? " query " + str(d, "qname") : "", str(d, "why"));
   } else if (l.type == "destroyed") {
     tag = "socket";
-    what =
-        fmt::format("destroyed {} {} {}:{} -> {}:{} in {} (queued {} out, {} in)", str(d, "proto"),
-                    str(d, "family"), str(d, "src"), str(d, "sport"), str(d, "dst"),
-                    str(d, "dport"), str(d, "state"), str(d, "wqueue"), str(d, "rqueue"));
+    what = fmt::format("destroyed {} {} {}:{} -> {}:{} in {}", str(d, "proto"), str(d, "family"),
+                       str(d, "src"), str(d, "sport"), str(d, "dst"), str(d, "dport"),
+                       str(d, "state"));
+    if (str(d, "proto") == "tcp")  // UDP's queue fields carry no such meaning here
+      what += fmt::format(" (queued {} out, {} in)", str(d, "wqueue"), str(d, "rqueue"));
   } else if (l.type == "notice") {
     what = str(d, "text");
   } else if (l.type == "summary") {
