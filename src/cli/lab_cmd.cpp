@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/report_cmd.hpp"
 #include "lab/claims_runner.hpp"
 #include "lab/experiment.hpp"
 #include "lab/ledger.hpp"
@@ -25,6 +26,7 @@ struct RunArgs {
   std::string vpn, client;  // override the scenario's vpn.kind / vpn.client
   std::string killswitch;   // overrides the scenario's killswitch
   std::string carrier_gap;  // hidden, for gap-sweep's labs: the carrier-up moved to this gap
+  ReportFiles report;       // --html, --trace (cli/report_cmd.hpp)
   bool verbose = false;
   uint32_t storm = 0;  // --storm N: the storm probe with N clients
   std::string storm_policy = "full-jitter";
@@ -94,6 +96,7 @@ void run(const RunArgs& a) {
   }
   check_writable(a.json_path, "--json");
   check_writable(a.pcap_path, "--pcap");
+  check_report_files(a.report);
   lab::preflight(s);
   RunRecord r = lab::run_experiment(s, o);
   fmt::print("{}", report::render_run(r));
@@ -103,6 +106,7 @@ void run(const RunArgs& a) {
     f << to_json(r).dump(2) << '\n';
     if (!f) throw std::runtime_error("could not write " + a.json_path);
   }
+  write_report_files(r, a.report);
 }
 
 }  // namespace
@@ -137,16 +141,20 @@ void add_lab_commands(CLI::App& app) {
       ->add_option("--storm-policy", args->storm_policy,
                    "the storm clients' backoff policy (see storm sim)")
       ->capture_default_str();
+  add_report_options(*run_cmd, args->report);
   run_cmd->add_option("--carrier-gap", args->carrier_gap)->group("");  // gap-sweep's labs
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
   auto claims_json = std::make_shared<std::string>();
+  auto claims_files = std::make_shared<ReportFiles>();
   auto* claims = app.add_subcommand(
       "claims", "test each claim of the article on this kernel and give a verdict");
   claims->add_option("--json", *claims_json,
                      "write the verdicts (schema splitsecond.claims/1) to FILE");
-  claims->callback([claims_json] {
+  add_report_options(*claims, *claims_files);
+  claims->callback([claims_json, claims_files] {
     check_writable(*claims_json, "--json");
+    check_report_files(*claims_files);
     auto runs = lab::run_claim_experiments(
         {}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
     auto results = evaluate_claims(runs);
@@ -156,6 +164,7 @@ void add_lab_commands(CLI::App& app) {
       f << claims_to_json(results).dump(2) << '\n';
       if (!f) throw std::runtime_error("could not write " + *claims_json);
     }
+    write_report_files(results, runs, *claims_files);
   });
 
   auto* list = app.add_subcommand("scenarios", "list the built-in scenarios");
