@@ -6,12 +6,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <deque>
 #include <fstream>
 #include <sstream>
 
@@ -73,6 +76,50 @@ void raise_nofile() {
   ::setrlimit(RLIMIT_NOFILE, &lim);
 }
 
+// Lines on stdout without ever blocking the loop: until the lab reads this agent's pipe (it
+// waits for the clients' ready first), a full pipe must not stall the server, or its clients
+// would time out for a reason that is not the network's.
+class Output {
+ public:
+  explicit Output(net::io_context& io) : io_(io), fd_(io, ::dup(1)) { fd_.non_blocking(true); }
+  void line(const std::string& kind, nlohmann::json fields) {
+    fields["t_ns"] = sys::mono_ns();
+    fields["agent"] = kAgent;
+    fields["kind"] = kind;
+    queue_.push_back(fields.dump() + "\n");
+    if (!writing_) write_next();
+  }
+  // Stops the loop once everything queued is written (bounded: 2 s).
+  void stop_when_written() {
+    stopping_ = true;
+    if (!writing_) return io_.stop();
+    bound_.expires_after(std::chrono::seconds(2));
+    bound_.async_wait([this](beast::error_code ec) {
+      if (!ec) io_.stop();
+    });
+  }
+
+ private:
+  void write_next() {
+    if (queue_.empty()) {
+      writing_ = false;
+      if (stopping_) io_.stop();
+      return;
+    }
+    writing_ = true;
+    net::async_write(fd_, net::buffer(queue_.front()), [this](beast::error_code ec, size_t) {
+      queue_.pop_front();
+      if (ec) queue_.clear();
+      write_next();
+    });
+  }
+  net::io_context& io_;
+  net::posix::stream_descriptor fd_;
+  net::steady_timer bound_{io_};
+  std::deque<std::string> queue_;
+  bool writing_ = false, stopping_ = false;
+};
+
 class StormServer {
  public:
   StormServer(net::io_context& io, const StormServerOptions& o) : io_(io), o_(o) {}
@@ -88,16 +135,15 @@ class StormServer {
   }
 
   void start() {
-    emit(kAgent, "ready",
-         {{"listen", app::text(app::to_asio(o_.listen))},
-          {"backlog", o_.backlog},
-          {"counters", counters_now()},
-          {"sockets", sockets_now(port_)}});
+    out_.line("ready", {{"listen", app::text(app::to_asio(o_.listen))},
+                        {"backlog", o_.backlog},
+                        {"counters", counters_now()},
+                        {"sockets", sockets_now(port_)}});
     signals_.async_wait([this](beast::error_code ec, int) {
       if (ec) return;
       flush();
-      emit(kAgent, "summary", {{"accepted", accepted_}, {"upgraded", upgraded_}, {"open", open_}});
-      io_.stop();
+      out_.line("summary", {{"accepted", accepted_}, {"upgraded", upgraded_}, {"open", open_}});
+      out_.stop_when_written();
     });
     net::co_spawn(io_, accept_loop(), net::detached);
     net::co_spawn(io_, batch_loop(), net::detached);
@@ -172,7 +218,7 @@ class StormServer {
       fields["counters_error"] = e.what();
     }
     if (!accept_errors_.empty()) fields["accept_error"] = accept_errors_.back().first;
-    emit(kAgent, "batch", std::move(fields));
+    out_.line("batch", std::move(fields));
     upgrades_.clear();
     closed_.clear();
     accept_errors_.clear();
@@ -184,6 +230,7 @@ class StormServer {
     std::string error;
   };
   net::io_context& io_;
+  Output out_{io_};
   StormServerOptions o_;
   tcp::acceptor acceptor_{io_};
   net::signal_set signals_{io_, SIGTERM, SIGINT};
