@@ -44,7 +44,8 @@ struct SweepArgs {
   std::string scenario = "flicker";
   std::string gaps, vpn, client, shard, json_path, svg_path, records_dir, lab_limit;
   int reps = 1;
-  int jobs = 0;  // 0: the number of cores
+  int jobs = 0;          // 0: the number of cores
+  bool verbose = false;  // each lab prints its phases into its log
 };
 
 std::string read_file(const std::string& path) {
@@ -200,6 +201,7 @@ class LabPool {
                                      dir_.file(it, "json")};
     if (!a_.vpn.empty()) argv.insert(argv.end(), {"--vpn", a_.vpn});
     if (!a_.client.empty()) argv.insert(argv.end(), {"--client", a_.client});
+    if (a_.verbose) argv.push_back("--verbose");
     sys::SpawnSpec spec;
     spec.argv = argv;
     spec.stderr_path = dir_.file(it, "log");  // stdout (the run's report) goes there too
@@ -403,6 +405,8 @@ void add_sweep_commands(CLI::App& app) {
                     "keep each lab's run record and log in DIR (default: a private temp dir)");
   sweep->add_option("--lab-limit", a->lab_limit,
                     "end a lab that runs longer than this (default: its window + 2 min)");
+  sweep->add_flag("-v,--verbose", a->verbose,
+                  "each lab prints its phases into its log (see --records)");
   sweep->callback([a] { gap_sweep(*a); });
 
   auto inputs = std::make_shared<std::vector<std::string>>();

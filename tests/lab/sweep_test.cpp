@@ -56,6 +56,7 @@ class Sweep : public ::testing::Test {
   static void SetUpTestSuite() {
     if (::geteuid() != 0) return;
     dir_ = new std::string(temp_path("sweep"));
+    std::filesystem::create_directories(*dir_);
     before_ = new std::string(host_state());
     *result_ = sh(bin() + kSweep + " --json " + *dir_ + "/whole.json --svg " + *dir_ +
                       "/whole.svg --records " + *dir_ + "/labs",
@@ -190,27 +191,36 @@ TEST(SweepInterrupt, CtrlCEndsEveryLabAndLeavesNothingBehind) {
   REQUIRE_ROOT();
   const std::string before = host_state();
   const std::string dir = temp_path("sweep-int");
-  // Start a sweep whose labs last several seconds; once both labs have built namespaces
-  // (waited on, bounded), send SIGINT as a terminal's Ctrl-C would, and wait for its exit.
+  // A sweep of two labs that record for several seconds; once both are recording (their logs
+  // say so; waited on, bounded), SIGINT as a terminal's Ctrl-C would send, and wait for its exit.
   auto r =
-      sh("set -u\n"
-         "base=$(ip netns list | grep -c '^ss-')\n" +
-             bin() + " gap-sweep --gaps 3s,5s --jobs 2 --records " + dir + " >/dev/null 2>" + dir +
+      sh(bin() + " gap-sweep --gaps 3s,5s --jobs 2 -v --records " + dir + " >/dev/null 2>" + dir +
              ".err &\n"
              "pid=$!\n"
-             "for i in $(seq 1 600); do\n"
-             "  labs=$(ps -o pid= --ppid $pid | wc -l)\n"
-             "  ns=$(ip netns list | grep -c '^ss-')\n"
-             "  [ \"$labs\" -ge 2 ] && [ \"$ns\" -ge $((base + 2)) ] && break\n"
+             "for i in $(seq 1 1200); do\n"
+             "  n=$(grep -l '^splitsecond: recording' " +
+             dir +
+             "/*.log 2>/dev/null | wc -l)\n"
+             "  [ \"$n\" -ge 2 ] && break\n"
              "  sleep 0.05\n"
              "done\n"
+             "echo \"recording: $n\"\n"
              "kill -INT $pid\n"
              "wait $pid; echo \"exit $?\"\n"
              "cat " +
              dir + ".err\n",
          180);
+  EXPECT_TRUE(contains(r.out, "recording: 2")) << r.out;
   EXPECT_TRUE(contains(r.out, "exit 130")) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "every lab tore itself down")) << r.out;
+  // Each lab got SIGTERM while recording, tore its lab down and said so.
+  for (const char* log : {"/item-0000.log", "/item-0001.log"}) {
+    const auto text = slurp(dir + log);
+    EXPECT_TRUE(contains(text, "splitsecond: recording"));
+    EXPECT_TRUE(contains(text, "everything the run created was removed"));
+  }
+  // No lab of this sweep is left (its processes name the records directory).
+  EXPECT_EQ(sh("ps -eo args= | grep -F -- '" + dir + "/item-' | grep -v grep").out, "");
   EXPECT_EQ(host_state(), before);
   EXPECT_EQ(lab_processes(), "");
   std::filesystem::remove_all(dir);
