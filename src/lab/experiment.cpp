@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "lab/action_thread.hpp"
+#include "lab/dhcp.hpp"
 #include "lab/killswitch_lab.hpp"
 #include "lab/probe.hpp"
 #include "lab/server_view.hpp"
@@ -41,6 +43,9 @@ std::vector<std::string> read_nameservers(const std::string& path) {
 // How long agents may take to say they are ready (they usually take milliseconds; ssh's login
 // about 0.5 s on an idle machine). Waited on state: the bound is only the give-up point.
 constexpr std::chrono::milliseconds kReadyBound{20'000};
+// How long one timeline action may take (each bounds its own waits; this is the give-up point
+// for the recorder, which goes on reading while the action runs on the action thread).
+constexpr int64_t kActionBoundNs = 120'000'000'000;
 
 double ms(int64_t a_ns, int64_t b_ns) {
   return static_cast<double>(b_ns - a_ns) / 1e6;
@@ -128,6 +133,7 @@ class Experiment final : public ProbeEnv {
         own_addresses_{ip_of(s.topology.client_ip4), ip_of(s.topology.client_ip6),
                        ip_of(s.vpn.client_tunnel_ip)},
         client_ip4_(s.topology.client_ip4) {
+    if (!s.vpn.reconnect_tunnel_ip.empty()) own_addresses_.insert(ip_of(s.vpn.reconnect_tunnel_ip));
     for (const auto& spec : s.probes) {
       RunningProbe rp;
       rp.probe = make_probe(spec);
@@ -172,6 +178,9 @@ class Experiment final : public ProbeEnv {
     r.window_ms = static_cast<double>(window_.count()) / 1000.0;
     r.physical_interface = s_.topology.client_if;
     {
+      // Declared before the lab: it is joined after the lab's teardown (see action_thread.hpp).
+      ActionThread actions;
+      actions_ = &actions;
       Lab lab(new_run_prefix());
       lab_ = &lab;
       int64_t t = sys::mono_ns();
@@ -179,6 +188,7 @@ class Experiment final : public ProbeEnv {
       lab.apply(plan_topology(s_, lab.names()));
       start_resolver(lab, lab.names().home, ip_of(s_.topology.home_lan_ip4), "home-resolver",
                      ip_of(s_.topology.server_ip4));
+      if (has_action(s_, ActionKind::dhcp)) start_dhcp_server(lab, s_);
       r.timings.lab_up_ms = ms(t, sys::mono_ns());
       signals_.check();
 
@@ -209,6 +219,8 @@ class Experiment final : public ProbeEnv {
       killswitch.at_end();
       r.killswitch = killswitch.take(t0_);
       killswitch_ = nullptr;
+      vpn->quiesce();
+      add_own_actions(*vpn);
       r.notes = vpn->notes();
 
       phase("tearing down");
@@ -224,6 +236,7 @@ class Experiment final : public ProbeEnv {
       for (const auto& problem : lab.teardown()) r.notes.push_back("teardown: " + problem);
       r.timings.teardown_ms = ms(t, sys::mono_ns());
       lab_ = nullptr;
+      actions_ = nullptr;
     }
     build_record(r);
     return r;
@@ -291,6 +304,8 @@ class Experiment final : public ProbeEnv {
     for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
     bool interrupted = false;
     loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });
+    bool action_done = false;
+    loop.add(actions_->done_fd(), [&] { action_done = true, loop.stop(); });
 
     phase("recording");
     loop.run_until(sys::mono_ns() + s_.before.count() * 1000);
@@ -301,8 +316,25 @@ class Experiment final : public ProbeEnv {
     for (const auto& item : schedule()) {
       loop.run_until(t0_ + item.at.count() * 1000);
       if (interrupted) break;
-      triggers_.push_back(item.action ? carry_out(*item.action, vpn) : send_signal(item));
-      if (item.action) killswitch_->after_action(action_name(item.action->kind), vpn.info());
+      if (!item.action) {
+        triggers_.push_back(send_signal(item));
+        continue;
+      }
+      // The action runs on the action thread; the loop goes on recording until it is done.
+      action_done = false;
+      nlohmann::json params = action_params(*item.action);
+      actions_->post([this, &item, &vpn, &params] { act(*item.action, vpn, params); });
+      const int64_t give_up = sys::mono_ns() + kActionBoundNs;
+      while (!action_done && !interrupted && sys::mono_ns() < give_up) loop.run_until(give_up);
+      if (!action_done) {
+        wait_for_action_thread();  // it must not touch the lab while the lab is torn down
+        if (interrupted) break;
+        throw EnvironmentError(fmt::format(
+            "the action {} at {} did not finish within {} s", action_name(item.action->kind),
+            format_duration(item.action->at), kActionBoundNs / 1'000'000'000));
+      }
+      triggers_.push_back(carried_out(*item.action, std::move(params)));
+      killswitch_->after_action(action_name(item.action->kind), vpn.info());
     }
     if (!interrupted) loop.run_until(end_);
     recorder.drain_all();  // what was queued at the end of the window
@@ -332,31 +364,46 @@ class Experiment final : public ProbeEnv {
     Trigger t;
     const int64_t start = sys::mono_ns();
     item.agent->child->signal(item.signal);
-    finish(t, start, "probe-signal",
+    finish(t, start, sys::mono_ns(), "probe-signal",
            {{"probe", item.probe}, {"signal", item.signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
     t.from_timeline = false;
     return t;
   }
 
-  // One timeline action, timed. A refused action is recorded (params.error) and the run goes
-  // on: what the network did afterwards is still the measurement.
-  Trigger carry_out(const Action& a, VpnDriver& vpn) {
-    Trigger t;
+  static nlohmann::json action_params(const Action& a) {
     nlohmann::json params = nlohmann::json::object();
     if (a.kind == ActionKind::disconnect) params["mode"] = disconnect_name(a.mode);
     if (a.kind == ActionKind::address_change) params["address"] = a.address;
-    const int64_t start = sys::mono_ns();
-    try {
-      act(a, vpn, params);
-    } catch (const Interrupted&) {
-      throw;
-    } catch (const std::exception& e) {
-      params["error"] = e.what();
-      notes_.push_back(
-          fmt::format("{} at {} failed: {}", action_name(a.kind), format_duration(a.at), e.what()));
+    return params;
+  }
+
+  // A timeline action the action thread has finished, timed there. A refused action is
+  // recorded (params.error) and the run goes on: what the network did afterwards is still the
+  // measurement.
+  Trigger carried_out(const Action& a, nlohmann::json params) {
+    const ActionThread::Times times = actions_->collect();
+    if (times.error) {
+      try {
+        std::rethrow_exception(times.error);
+      } catch (const std::exception& e) {
+        params["error"] = e.what();
+        notes_.push_back(fmt::format("{} at {} failed: {}", action_name(a.kind),
+                                     format_duration(a.at), e.what()));
+      }
     }
-    finish(t, start, action_name(a.kind), std::move(params));
+    Trigger t;
+    finish(t, times.start_ns, times.done_ns, action_name(a.kind), std::move(params));
     return t;
+  }
+
+  // After an interruption or a give-up: the job under way finishes (each action bounds its own
+  // waits) before anything else touches the lab.
+  void wait_for_action_thread() {
+    const int64_t give_up = sys::mono_ns() + kActionBoundNs;
+    while (actions_->busy() && sys::mono_ns() < give_up) {
+      pollfd p{actions_->done_fd(), POLLIN, 0};
+      ::poll(&p, 1, 50);
+    }
   }
 
   void act(const Action& a, VpnDriver& vpn, nlohmann::json& params) {
@@ -383,7 +430,21 @@ class Experiment final : public ProbeEnv {
         return lab_->netlink(n.client).set_up(phys);
       case ActionKind::address_change:
         return change_address(a.address, params);
+      case ActionKind::dhcp:
+        return take_lease(params);
     }
+  }
+
+  // Debian's udhcpc and its script do the rest (lab/dhcp.hpp); packets from the new address
+  // are the client's from now on.
+  void take_lease(nlohmann::json& params) {
+    params["interface"] = s_.topology.client_if;
+    params["from"] = client_ip4_;
+    const Lease lease = run_dhcp_client(*lab_, s_);
+    params["address"] = lease.address;
+    params["server"] = lease.from;
+    own_addresses_.insert(ip_of(lease.address));
+    client_ip4_ = lease.address;
   }
 
   // The old lease goes, the new one comes with its default route via the home router (as a
@@ -406,8 +467,7 @@ class Experiment final : public ProbeEnv {
     }
   }
 
-  void finish(Trigger& t, int64_t start, std::string action, nlohmann::json params) {
-    const int64_t done = sys::mono_ns();
+  void finish(Trigger& t, int64_t start, int64_t done, std::string action, nlohmann::json params) {
     if (triggers_.empty()) {  // t=0 is exactly when the first action's call began
       t0_ = start;
       end_ = t0_ + window_.count() * 1000;
@@ -418,6 +478,29 @@ class Experiment final : public ProbeEnv {
     t.took_us = (done - start) / 1000;
     t.completed_us = (done - t0_) / 1000;
     t.completed_by = "call";
+  }
+
+  // What the client did on its own (a supervisor's reconnection), in time order among the
+  // triggers, marked as not from the timeline.
+  void add_own_actions(const VpnDriver& vpn) {
+    for (const auto& a : vpn.own_actions()) {
+      if (a.start_ns >= end_) continue;  // after the window: not part of this run
+      Trigger t;
+      t.at_us = (a.start_ns - t0_) / 1000;
+      t.action = a.action;
+      t.params = a.params;
+      t.from_timeline = false;
+      // Still under way when the window ended (e.g. waiting for a handshake): completed at
+      // most then, as far as this run knows.
+      const bool done = a.done_ns != 0 && a.done_ns <= end_;
+      const int64_t until = done ? a.done_ns : end_;
+      t.took_us = (until - a.start_ns) / 1000;
+      t.completed_us = (until - t0_) / 1000;
+      t.completed_by = done ? "call" : "window-end";
+      triggers_.push_back(std::move(t));
+    }
+    std::stable_sort(triggers_.begin(), triggers_.end(),
+                     [](const Trigger& a, const Trigger& b) { return a.at_us < b.at_us; });
   }
 
   // Probes that need something under way at the disconnect get SIGUSR1 now; the trigger
@@ -503,6 +586,7 @@ class Experiment final : public ProbeEnv {
   Signals signals_;
   Lab* lab_ = nullptr;
   KillSwitchLab* killswitch_ = nullptr;
+  ActionThread* actions_ = nullptr;
   std::deque<AgentStream> agents_;  // stable addresses: probes keep pointers
   std::vector<RunningProbe> probes_;
   RunningProbe* current_ = nullptr;
@@ -527,13 +611,20 @@ void preflight(const Scenario& s) {
     throw EnvironmentError(
         "/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is "
         "available");
-  std::vector<std::string> programs = {"dnsmasq"};
-  if (s.vpn.implementation == "wireguard-go") programs.push_back("wireguard-go");
-  for (const auto& p : programs)
+  // Each program with the Debian package it comes from.
+  std::vector<std::pair<std::string, std::string>> programs = {{"dnsmasq", "dnsmasq-base"}};
+  if (s.vpn.implementation == "wireguard-go") programs.emplace_back("wireguard-go", "wireguard-go");
+  if (s.vpn.client == "wg-quick") programs.emplace_back("wg-quick", "wireguard-tools");
+  if (s.vpn.kind == "openvpn") programs.emplace_back("openvpn", "openvpn");
+  if (has_action(s, ActionKind::dhcp)) programs.emplace_back("udhcpc", "udhcpc");
+  for (const auto& [p, package] : programs)
     if (sys::find_program(p).empty())
       throw EnvironmentError(fmt::format(
           "'{}' is not installed: apt-get install {} (scripts/deps.sh installs everything)", p,
-          p == "dnsmasq" ? "dnsmasq-base" : p));
+          package));
+  if (has_action(s, ActionKind::dhcp) && ::access("/etc/udhcpc/default.script", X_OK) != 0)
+    throw EnvironmentError(
+        "/etc/udhcpc/default.script (Debian's udhcpc package) is missing: apt-get install udhcpc");
   killswitch_preflight(s);
 }
 

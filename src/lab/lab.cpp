@@ -30,6 +30,7 @@ Lab::~Lab() {
 }
 
 std::vector<std::string> Lab::teardown() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   // Our own sockets and fds would keep the namespaces alive: close them first.
   netlinks_.clear();
   fds_.clear();
@@ -37,13 +38,15 @@ std::vector<std::string> Lab::teardown() {
 }
 
 int Lab::netns_fd(const std::string& ns) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto it = fds_.find(ns);
   if (it == fds_.end()) it = fds_.emplace(ns, sys::netns_open(ns)).first;
   return it->second.get();
 }
 
 sys::Netlink& Lab::netlink(const std::string& ns) {
-  auto& nl = netlinks_[ns];
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto& nl = netlinks_[{ns, std::this_thread::get_id()}];
   if (!nl) nl = std::make_unique<sys::Netlink>(netns_fd(ns));
   return *nl;
 }
@@ -117,6 +120,7 @@ std::string Lab::kept_dir() const {
 }
 
 std::string Lab::keep_log(const std::string& label) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   if (kept_logs_.empty()) {
     // Undo actions run after the processes have ended and before the run's files go.
     ledger_.undo("keep the logs an error named", [this] {
@@ -135,6 +139,7 @@ std::string Lab::keep_log(const std::string& label) {
 sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
                        std::vector<std::string> argv, bool capture_stdout,
                        std::vector<std::string> tmpfs, std::vector<std::string> env) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   sys::SpawnSpec spec;
   spec.argv = std::move(argv);
   spec.netns_fd = netns_fd(ns);

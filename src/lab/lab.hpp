@@ -2,7 +2,10 @@
 // The lab as built: its namespaces, netlink sockets into them, its processes, its ledger.
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "lab/ledger.hpp"
@@ -39,6 +42,9 @@ class Lab {
   // ledger still tears down what was created).
   void apply(const std::vector<Step>& steps);
 
+  // Safe to call from several threads (the recorder's, the action thread, a client's own
+  // supervisor): each thread gets its own netlink socket into a namespace, so requests and
+  // their answers never interleave.
   int netns_fd(const std::string& ns);
   sys::Netlink& netlink(const std::string& ns);
 
@@ -64,7 +70,8 @@ class Lab {
   Names names_;
   Ledger ledger_;
   std::map<std::string, sys::Fd> fds_;
-  std::map<std::string, std::unique_ptr<sys::Netlink>> netlinks_;
+  std::map<std::pair<std::string, std::thread::id>, std::unique_ptr<sys::Netlink>> netlinks_;
+  std::recursive_mutex mu_;  // the maps, spawn and keep_log from several threads
   std::vector<std::string> kept_logs_;
 };
 

@@ -146,10 +146,19 @@ std::vector<std::string> openvpn_client_args(const Scenario& s, const OpenVpnFil
   return a;
 }
 
+namespace {
+std::string ifconfig_push(const std::string& tunnel_ip) {
+  return fmt::format("ifconfig-push {} {}\n", ip_of(tunnel_ip), ipv4_netmask(tunnel_ip));
+}
+}  // namespace
+
 std::string openvpn_client_ccd(const Scenario& s) {
-  const auto& v = s.vpn;
-  return fmt::format("ifconfig-push {} {}\n", ip_of(v.client_tunnel_ip),
-                     ipv4_netmask(v.client_tunnel_ip));
+  return ifconfig_push(s.vpn.client_tunnel_ip);
+}
+
+std::string openvpn_client_ccd_after_connect(const Scenario& s) {
+  return ifconfig_push(s.vpn.reconnect_tunnel_ip.empty() ? s.vpn.client_tunnel_ip
+                                                         : s.vpn.reconnect_tunnel_ip);
 }
 
 std::vector<std::string> describe_changes(const std::vector<Event>& events) {
@@ -216,6 +225,9 @@ class OpenVpn final : public VpnDriver {
       prepare_files();
       start_server();
       start_client();
+      // The server reads the client's file at each connection: from now on (a ping-restart,
+      // a vpn-restart) it hands out vpn.reconnect_tunnel_ip, if the scenario sets one.
+      write_private(files_.ccd + "/" + kOpenVpnClientCn, openvpn_client_ccd_after_connect(s_));
     } catch (const sys::SysError& e) {
       throw LabError("connecting OpenVPN", e,
                      "the kernel refused a step of the OpenVPN server's set-up (files, NAT)");

@@ -42,6 +42,8 @@ std::vector<std::string> openvpn_server_args(const Scenario& s, const OpenVpnFil
 std::vector<std::string> openvpn_client_args(const Scenario& s, const OpenVpnFiles& f);
 // The ccd file for the client: its fixed tunnel address.
 std::string openvpn_client_ccd(const Scenario& s);
+// The same for a later connection: vpn.reconnect_tunnel_ip if the scenario sets one.
+std::string openvpn_client_ccd_after_connect(const Scenario& s);
 
 // What the client did to the main routing table, links and addresses while connecting, in
 // words ("route added 0.0.0.0/1 via 10.8.0.1 dev tun0"), from the monitor's events.

@@ -1,6 +1,8 @@
 #pragma once
 // The VPN the lab runs, connected and disconnected the way a full-tunnel client does.
+#include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,16 @@ class VpnDriver {
   // carries traffic, or throws EnvironmentError with what was tried.
   virtual void reconnect() = 0;
   virtual VpnInfo info() const = 0;
+  // What the client did on its own during the run (a supervisor that declared the tunnel dead
+  // and reconnected), timed on CLOCK_MONOTONIC; recorded as triggers with from_timeline false.
+  struct OwnAction {
+    int64_t start_ns = 0, done_ns = 0;  // done_ns 0: still under way
+    std::string action;                 // e.g. "client-reconnect"
+    nlohmann::json params = nlohmann::json::object();
+  };
+  virtual std::vector<OwnAction> own_actions() const { return {}; }
+  // The end of the window: the client stops acting on its own (what it started stays up).
+  virtual void quiesce() {}
   // Facts about what the disconnect left behind, in words, for the report.
   virtual std::vector<std::string> notes() const { return {}; }
 };

@@ -104,6 +104,7 @@ class WgQuickVpn final : public VpnDriver {
     try {
       const auto server_keys = WgKeys::generate(), client_keys = WgKeys::generate();
       server_ = start_wg_server(lab_, s_, server_keys.private_hex, client_keys.public_hex);
+      client_public_hex_ = client_keys.public_hex;
       prepare(client_keys.private_hex, server_keys.public_hex);
     } catch (const sys::SysError& e) {
       throw LabError("connecting the VPN (wg-quick)", e,
@@ -120,13 +121,14 @@ class WgQuickVpn final : public VpnDriver {
       crash();
       return;
     }
-    // Started, not waited for: wg-quick down takes about a second (a dozen programs), and the
-    // recorder must see its steps as they happen. Its end is checked by reconnect() and notes().
-    pending_ = start("down");
+    // Waited for: the action runs on the action thread while the recorder goes on reading,
+    // so the disconnect completes when wg-quick down (a dozen programs) has exited.
+    run("down", "disconnecting (wg-quick down)");
+    down_exited_ = true;
   }
 
   void reconnect() override {
-    finish_pending();
+    take_next_address();
     up("reconnecting (wg-quick up)");
   }
 
@@ -142,14 +144,30 @@ class WgQuickVpn final : public VpnDriver {
     std::vector<std::string> out = {"client: Debian's wg-quick (" + conf_ +
                                     "), userspace wireguard-go, openresolv confined to the "
                                     "run's private /run"};
-    if (pending_) {
-      const_cast<WgQuickVpn*>(this)->finish_pending();
-      out.push_back("wg-quick down exited 0 (its exit was checked at the end of the window)");
-    }
+    if (down_exited_)
+      out.push_back("wg-quick down exited 0; the disconnect completed when it had exited");
+    if (!v_.reconnect_tunnel_ip.empty() && conf_address_ == v_.reconnect_tunnel_ip)
+      out.push_back("reconnected with Address = " + conf_address_ + " (vpn.reconnect_tunnel_ip)");
     return out;
   }
 
  private:
+  // On a reconnection the VPN may hand out another address (vpn.reconnect_tunnel_ip): the
+  // config's Address changes before `wg-quick up`, and the server's peer allows the new one.
+  void take_next_address() {
+    if (v_.reconnect_tunnel_ip.empty() || conf_address_ == v_.reconnect_tunnel_ip) return;
+    std::string conf = slurp(conf_);
+    const std::string from = "Address = " + conf_address_ + "\n";
+    const auto at = conf.find(from);
+    if (at == std::string::npos)
+      throw std::logic_error("wg-quick config without its Address line: " + conf_);
+    conf.replace(at, from.size(), "Address = " + v_.reconnect_tunnel_ip + "\n");
+    write_file(conf_, conf, 0600);
+    conf_address_ = v_.reconnect_tunnel_ip;
+    server_->set(fmt::format("public_key={}\nreplace_allowed_ips=true\nallowed_ip={}/32\n",
+                             client_public_hex_, ip_of(conf_address_)));
+  }
+
   // The run's private directory: the config (0600) and what is bound over /run.
   void prepare(const std::string& client_private, const std::string& server_public) {
     const std::string root = openresolv_root();
@@ -222,14 +240,6 @@ class WgQuickVpn final : public VpnDriver {
   }
 
   void run(const std::string& verb, const std::string& context) { wait_done(start(verb), context); }
-
-  // Waits for a started `wg-quick down` (if any), bounded; throws if it failed.
-  void finish_pending() {
-    if (!pending_) return;
-    auto p = *pending_;
-    pending_.reset();
-    wait_done(p, "disconnecting (wg-quick down)");
-  }
 
   void wait_done(const Started& started, const std::string& context) {
     auto& child = *started.child;
@@ -330,7 +340,9 @@ class WgQuickVpn final : public VpnDriver {
   const VpnSpec& v_;
   std::unique_ptr<WgDevice> server_;
   std::string dir_, conf_, conf_inside_;
-  std::optional<Started> pending_;
+  bool down_exited_ = false;
+  std::string client_public_hex_;
+  std::string conf_address_ = v_.client_tunnel_ip;  // the config's Address now
   int runs_ = 0;
 };
 

@@ -6,14 +6,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "lab/supervisor.hpp"
 #include "lab/vpn.hpp"
 #include "lab/wireguard.hpp"
 #include "model/errors.hpp"
+#include "sys/event_loop.hpp"
 #include "sys/netns.hpp"
 #include "sys/syserror.hpp"
 
@@ -38,9 +42,11 @@ std::string read_file(const std::string& path) {
 
 class WireGuardVpn final : public VpnDriver {
  public:
-  WireGuardVpn(Lab& lab, const Scenario& s) : lab_(lab), s_(s), v_(s.vpn) {}
+  WireGuardVpn(Lab& lab, const Scenario& s)
+      : lab_(lab), s_(s), v_(s.vpn), tunnel_ip_(s.vpn.client_tunnel_ip) {}
 
   void connect() override {
+    std::lock_guard<std::mutex> lock(ops_);
     try {
       bring_up();
     } catch (const sys::SysError& e) {
@@ -48,6 +54,11 @@ class WireGuardVpn final : public VpnDriver {
                      "the kernel refused a step of a full-tunnel client's set-up (addresses, "
                      "routes) or of the server's");
     }
+    if (v_.dead_after.count() > 0)
+      supervisor_ = std::make_unique<Supervisor>(
+          Supervisor::Config{lab_.netns_fd(lab_.names().client), v_.client_if,
+                             ip_of(v_.server_tunnel_ip), v_.dead_after},
+          [this](int64_t silence_ns) { declared_dead(silence_ns); });
   }
 
   void bring_up() {
@@ -72,7 +83,7 @@ class WireGuardVpn final : public VpnDriver {
       client_->set(
           fmt::format("private_key={}\npublic_key={}\nendpoint={}:{}\nallowed_ip=0.0.0.0/0\n",
                       client_keys_.private_hex, server_keys_.public_hex, endpoint_ip, v_.port));
-      cnl.add_address(v_.client_if, sys::Prefix::parse(v_.client_tunnel_ip));
+      cnl.add_address(v_.client_if, sys::Prefix::parse(tunnel_ip_));
       cnl.set_up(v_.client_if);
     }
     try {
@@ -89,11 +100,13 @@ class WireGuardVpn final : public VpnDriver {
   }
 
   void reconnect() override {
+    std::lock_guard<std::mutex> lock(ops_);
     if (!client_) throw std::logic_error("reconnect before connect");
     // keep-interface left the device, its address and its process: only the routes and the
     // resolver come back. Otherwise a new device, with the same keys (the server knows them).
     const bool kept = last_mode_ == DisconnectMode::keep_interface;
     try {
+      if (!kept) take_next_address();
       bring_up_client(!kept);
     } catch (const sys::SysError& e) {
       throw LabError("reconnecting the VPN", e,
@@ -101,9 +114,17 @@ class WireGuardVpn final : public VpnDriver {
                           : "the kernel refused a step of the client's set-up (a leftover of "
                             "the disconnect?)");
     }
+    if (supervisor_) supervisor_->resume();
   }
 
   void disconnect(DisconnectMode mode) override {
+    std::lock_guard<std::mutex> lock(ops_);
+    // The user disconnected, or the app died with its supervisor: nothing watches any more.
+    if (supervisor_) supervisor_->pause();
+    tear_down(mode);
+  }
+
+  void tear_down(DisconnectMode mode) {
     last_mode_ = mode;
     if (mode == DisconnectMode::crash) {
       client_->process().signal(SIGKILL);
@@ -123,6 +144,17 @@ class WireGuardVpn final : public VpnDriver {
     rewrite_in_place(resolv_path_, saved_resolv_);
   }
 
+  std::vector<OwnAction> own_actions() const override {
+    std::lock_guard<std::mutex> lock(own_mu_);
+    return own_;
+  }
+
+  // A reconnection still waiting for its handshake gives up (the lab is about to go).
+  void quiesce() override {
+    quiesced_ = true;
+    if (supervisor_) supervisor_->stop();
+  }
+
   VpnInfo info() const override {
     VpnInfo i{v_.kind, v_.implementation, v_.client_if, ip_of(v_.client_tunnel_ip),
               fmt::format("{}:{}", ip_of(s_.topology.vpn_ip4), v_.port)};
@@ -132,6 +164,50 @@ class WireGuardVpn final : public VpnDriver {
   }
 
  private:
+  // The supervisor's call (on its thread): the tunnel is dead; tear down as the clean
+  // disconnect does, then connect again (to the next address, if the VPN hands one out).
+  // Recorded when it starts (the window may end while it waits for a handshake).
+  void declared_dead(int64_t silence_ns) {
+    std::lock_guard<std::mutex> lock(ops_);
+    size_t i = 0;
+    {
+      OwnAction a;
+      a.start_ns = sys::mono_ns();
+      a.action = "client-reconnect";
+      a.params["silence_ms"] = static_cast<double>(silence_ns / 1000) / 1000.0;
+      a.params["dead_after_ms"] = static_cast<double>(v_.dead_after.count()) / 1000.0;
+      a.params["from_tunnel_ip"] = ip_of(tunnel_ip_);
+      std::lock_guard<std::mutex> own(own_mu_);
+      i = own_.size();
+      own_.push_back(std::move(a));
+    }
+    std::string tunnel_ip, error;
+    try {
+      tear_down(DisconnectMode::clean);
+      take_next_address();
+      tunnel_ip = ip_of(tunnel_ip_);
+      {
+        std::lock_guard<std::mutex> own(own_mu_);
+        own_[i].params["tunnel_ip"] = tunnel_ip;
+      }
+      bring_up_client(true);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    std::lock_guard<std::mutex> own(own_mu_);
+    if (!error.empty()) own_[i].params["error"] = error;
+    own_[i].done_ns = sys::mono_ns();
+  }
+
+  // On a reconnection the VPN may hand out another address (vpn.reconnect_tunnel_ip): the
+  // server's peer then allows that one (as a provider's API would set it up).
+  void take_next_address() {
+    if (v_.reconnect_tunnel_ip.empty() || tunnel_ip_ == v_.reconnect_tunnel_ip) return;
+    tunnel_ip_ = v_.reconnect_tunnel_ip;
+    server_->set(fmt::format("public_key={}\nreplace_allowed_ips=true\nallowed_ip={}/32\n",
+                             client_keys_.public_hex, ip_of(tunnel_ip_)));
+  }
+
   // A packet into the tunnel starts the handshake. It is sent again every so often while
   // waiting: one read by wireguard-go before it has brought its peer up is dropped without
   // starting anything. The bound is several of WireGuard's 5 s handshake retries.
@@ -139,6 +215,7 @@ class WireGuardVpn final : public VpnDriver {
     wait_for_wg_handshake(
         lab_, v_.dns, [&] { return client_->last_handshake_sec() != 0; },
         [&] {
+          if (quiesced_) throw EnvironmentError("the run ended while waiting for the handshake");
           client_->check_running("while waiting for the handshake");
           server_->check_running("while waiting for the handshake");
         },
@@ -188,6 +265,13 @@ class WireGuardVpn final : public VpnDriver {
   WgKeys server_keys_, client_keys_;
   DisconnectMode last_mode_ = DisconnectMode::clean;
   std::string resolv_path_, saved_resolv_;
+  std::string tunnel_ip_;  // the address it has now (vpn.reconnect_tunnel_ip after a reconnect)
+  std::atomic<bool> quiesced_{false};
+  std::mutex ops_;  // connect, disconnect, reconnect: from the action thread or the supervisor
+  mutable std::mutex own_mu_;
+  std::vector<OwnAction> own_;
+  // Last: destroyed first (its thread calls into this object), after the lab's teardown.
+  std::unique_ptr<Supervisor> supervisor_;
 };
 
 }  // namespace

@@ -129,6 +129,11 @@ PacketClass classify(const PacketInfo& p, const TunnelEndpoint& ep) {
   if (p.proto == IPPROTO_UDP &&
       ((p.dst == ep.ip && p.dport == ep.port) || (p.src == ep.ip && p.sport == ep.port)))
     return PacketClass::tunnel;
+  // DHCP (client port 68, server port 67): the link's own housekeeping, as ARP is; a kill
+  // switch lets it through.
+  if (p.proto == IPPROTO_UDP &&
+      ((p.sport == 68 && p.dport == 67) || (p.sport == 67 && p.dport == 68)))
+    return PacketClass::link_control;
   if (p.dns) return PacketClass::dns_plaintext;
   if (p.link_local_or_multicast) return PacketClass::link_control;
   return PacketClass::bypass;

@@ -216,6 +216,29 @@ void read_vpn(TableReader& r, VpnSpec& v) {
   r.integer("ping", v.ping_s, 1, 60);
   r.integer("ping_restart", v.ping_restart_s, 1, 600);
   r.boolean("persist_tun", v.persist_tun);
+  if (r.get("dead_after")) {
+    r.duration("dead_after", v.dead_after, Micros(0), Micros(600'000'000));
+    if (v.dead_after.count() != 0 && v.dead_after < Micros(100'000))
+      r.fail(r.get("dead_after"), "dead_after",
+             fmt::format("{} is below 100ms (0 turns the supervisor off)",
+                         format_duration(v.dead_after)));
+  }
+  if (r.get("reconnect_tunnel_ip")) {
+    lab_address(r, "reconnect_tunnel_ip", v.reconnect_tunnel_ip);
+    // Both are valid prefixes by now (lab_address checked them).
+    const auto next = IpPrefix::parse(v.reconnect_tunnel_ip);
+    const auto first = IpPrefix::parse(v.client_tunnel_ip);
+    const auto server = IpPrefix::parse(v.server_tunnel_ip);
+    if (next && first && (!first->contains(*next) || next->len != first->len))
+      r.fail(r.get("reconnect_tunnel_ip"), "reconnect_tunnel_ip",
+             fmt::format("'{}' is not in vpn.client_tunnel_ip's network '{}'",
+                         v.reconnect_tunnel_ip, v.client_tunnel_ip));
+    for (const auto& [other, key] :
+         {std::pair{first, "client_tunnel_ip"}, std::pair{server, "server_tunnel_ip"}})
+      if (next && other && next->same_address(*other))
+        r.fail(r.get("reconnect_tunnel_ip"), "reconnect_tunnel_ip",
+               fmt::format("'{}' is the same address as vpn.{}", v.reconnect_tunnel_ip, key));
+  }
   if (v.ping_restart_s <= v.ping_s)
     r.fail(r.get("ping_restart"), "ping_restart",
            fmt::format("{} s is not longer than vpn.ping ({} s): the peer would be declared dead "
@@ -307,10 +330,13 @@ void read_probes(TableReader& r, const toml::table& t, const std::string& origin
   r.reject_unknown();
 }
 
+constexpr ActionKind kActions[] = {ActionKind::disconnect, ActionKind::carrier_down,
+                                   ActionKind::carrier_up, ActionKind::link_down,
+                                   ActionKind::link_up,    ActionKind::address_change,
+                                   ActionKind::dhcp,       ActionKind::vpn_restart};
+
 std::optional<ActionKind> action_kind(const std::string& name) {
-  for (auto k : {ActionKind::disconnect, ActionKind::carrier_down, ActionKind::carrier_up,
-                 ActionKind::link_down, ActionKind::link_up, ActionKind::address_change,
-                 ActionKind::vpn_restart})
+  for (auto k : kActions)
     if (name == action_name(k)) return k;
   return std::nullopt;
 }
@@ -345,10 +371,7 @@ void check_new_address(TableReader& r, const Scenario& s, const std::string& add
 // first at 0, and each action possible in the state the ones before it leave.
 void read_timeline(const toml::array& entries, const std::string& origin, Scenario& s) {
   std::string names;
-  for (auto k : {ActionKind::disconnect, ActionKind::carrier_down, ActionKind::carrier_up,
-                 ActionKind::link_down, ActionKind::link_up, ActionKind::address_change,
-                 ActionKind::vpn_restart})
-    names += std::string(names.empty() ? "" : ", ") + action_name(k);
+  for (auto k : kActions) names += std::string(names.empty() ? "" : ", ") + action_name(k);
   std::vector<std::pair<Action, const toml::node*>> read;
   for (size_t i = 0; i < entries.size(); ++i) {
     const toml::node& node = *entries.get(i);
@@ -428,6 +451,14 @@ void read_timeline(const toml::array& entries, const std::string& origin, Scenar
       }
       case ActionKind::address_change:
         break;
+      case ActionKind::dhcp:
+        if (!dhcp_pool(s.topology))
+          fail(e, fmt::format("the home router's DHCP pool is .150-.199 of its LAN: "
+                              "topology.home_lan_ip4 ('{}') must be an IPv4 /24 or wider, with "
+                              "neither the client nor the router in that range",
+                              s.topology.home_lan_ip4));
+        if (!carrier || !link) fail(e, "the link has no carrier or is down: no lease can come");
+        break;
     }
   }
   for (const auto& e : read) s.timeline.push_back(e.first);
@@ -456,8 +487,33 @@ const char* action_name(ActionKind k) {
       return "address-change";
     case ActionKind::vpn_restart:
       return "vpn-restart";
+    case ActionKind::dhcp:
+      return "dhcp";
   }
   return "?";
+}
+
+bool has_action(const Scenario& s, ActionKind k) {
+  return std::any_of(s.timeline.begin(), s.timeline.end(),
+                     [k](const Action& a) { return a.kind == k; });
+}
+
+std::optional<DhcpPool> dhcp_pool(const Topology& t) {
+  const auto lan = IpPrefix::parse(t.home_lan_ip4);
+  const auto client = IpPrefix::parse(t.client_ip4);
+  if (!lan || !client || lan->family != AF_INET || lan->len > 24) return std::nullopt;
+  IpPrefix first = lan->network(), last = lan->network();
+  first.addr[3] = 150;
+  last.addr[3] = 199;
+  first.len = last.len = 32;
+  for (const IpPrefix* host : {&*lan, &*client})
+    if (host->addr[0] == first.addr[0] && host->addr[1] == first.addr[1] &&
+        host->addr[2] == first.addr[2] && host->addr[3] >= 150 && host->addr[3] <= 199)
+      return std::nullopt;
+  char mask[INET_ADDRSTRLEN];
+  const uint32_t m = lan->len == 0 ? 0 : htonl(~uint32_t(0) << (32 - lan->len));
+  ::inet_ntop(AF_INET, &m, mask, sizeof mask);
+  return DhcpPool{ip_of(first.str()), ip_of(last.str()), mask};
 }
 
 const std::vector<ProbeSpec>& known_probes() {
@@ -632,10 +688,12 @@ window = "5s"
     {"flicker",
      "the Wi-Fi drops for 200 ms (carrier lost on the client's physical link), then comes back",
      R"(name = "flicker"
-description = "The home router's side of the client's link goes down for 200 ms, as a Wi-Fi drop looks to the laptop; nothing else is done: whatever the VPN client and the kernel do is recorded."
+description = "The home router's side of the client's link goes down for 200 ms, as a Wi-Fi drop looks to the laptop; nothing else is done: whatever the VPN client and the kernel do is recorded. The reference client's supervisor declares the tunnel dead after 100 ms without an answer (wg-quick has no such thing; OpenVPN restarts after its ping-restart)."
 [record]
 before = "500ms"
 window = "3s"
+[vpn]
+dead_after = "100ms"
 [[timeline]]
 at = "0ms"
 action = "carrier-down"
@@ -648,6 +706,58 @@ interval = "50ms"
 interval = "100ms"
 [probes.websocket]
 reconnect = true
+[probes.ip-seen]
+)"},
+    {"flicker-new-ip",
+     "the flicker, and the VPN hands out another tunnel address when the client reconnects",
+     R"(name = "flicker-new-ip"
+description = "The Wi-Fi drops for 200 ms; a client that reconnects gets another tunnel address (10.8.0.43 instead of 10.8.0.42), as many providers hand out: connections bound to the old one cannot come back."
+[record]
+before = "500ms"
+window = "4s"
+[vpn]
+dead_after = "100ms"
+reconnect_tunnel_ip = "10.8.0.43/24"
+[[timeline]]
+at = "0ms"
+action = "carrier-down"
+[[timeline]]
+at = "200ms"
+action = "carrier-up"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+[probes.websocket]
+reconnect = true
+[probes.ip-seen]
+)"},
+    {"roam",
+     "the laptop roams: the Wi-Fi drops for 200 ms, then a new DHCP lease (udhcpc) gives the "
+     "physical link another address",
+     R"(name = "roam"
+description = "The carrier goes for 200 ms; then Debian's udhcpc, with Debian's own default.script, drops the old lease (its deconfig flushes the physical link's addresses and routes) and takes a new one from the home router's DHCP server: another address, the default route and the resolver set again, as when a laptop joins a network. dnsmasq, as by default, pings an address before it offers it (about 3 s)."
+[record]
+before = "500ms"
+window = "6s"
+[vpn]
+dead_after = "100ms"
+[[timeline]]
+at = "0ms"
+action = "carrier-down"
+[[timeline]]
+at = "200ms"
+action = "carrier-up"
+[[timeline]]
+at = "200ms"
+action = "dhcp"
+[probes.dns]
+interval = "50ms"
+[probes.tcp]
+interval = "100ms"
+[probes.websocket]
+reconnect = true
+[probes.ip-seen]
 )"},
     {"reconnect", "clean disconnect, then the VPN client connects again after 1 s",
      R"(name = "reconnect"

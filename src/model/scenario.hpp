@@ -1,6 +1,7 @@
 #pragma once
 // A scenario: the lab's topology, the VPN, how it disconnects, what is recorded. Plain data;
 // parsed from TOML (a file or a built-in), validated before anything is created.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ enum class ActionKind {
   link_up,         // ... and up
   address_change,  // a new address on the client's physical link, with its default route
   vpn_restart,     // the VPN client brings the tunnel up again
+  dhcp,  // Debian's udhcpc with its default.script on the physical link: the old lease goes
+         // (deconfig), a new one comes from the home router's DHCP server (a roam)
 };
 const char* action_name(ActionKind k);
 
@@ -81,6 +84,14 @@ struct VpnSpec {
   int ping_s = 1;
   int ping_restart_s = 2;
   bool persist_tun = false;
+  // The reference client's supervisor: it pings the VPN's tunnel address and declares the
+  // tunnel dead after this long without a reply, then tears down and reconnects (the way many
+  // commercial apps behave). The default is WireGuard's own: keepalive 10 s + rekey timeout 5 s.
+  // 0: no supervisor.
+  Micros dead_after{15'000'000};
+  // The tunnel address the VPN hands out on every reconnection (the reference client's
+  // supervisor and vpn-restart, wg-quick's vpn-restart, OpenVPN's own restarts); empty: the same.
+  std::string reconnect_tunnel_ip;
 };
 
 // Stream probes (tcp*, websocket, quic, mptcp, ssh, mosh): a silence longer than this many
@@ -144,6 +155,16 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& origin);
 std::vector<std::pair<std::string, std::string>> builtin_scenarios();
 // A built-in by name, or a path to a TOML file. Throws UsageError if neither.
 Scenario load_scenario(const std::string& name_or_path);
+
+// Whether the scenario's timeline has an action of this kind.
+bool has_action(const Scenario& s, ActionKind k);
+
+// The home router's DHCP pool: .150-.199 of its LAN, which must be IPv4, /24 or wider, and
+// hold neither the router's nor the client's static address in that range; nullopt otherwise.
+struct DhcpPool {
+  std::string first, last, netmask;  // "192.168.1.150", "192.168.1.199", "255.255.255.0"
+};
+std::optional<DhcpPool> dhcp_pool(const Topology& t);
 
 // The address part of "a.b.c.d/len".
 std::string ip_of(const std::string& cidr);

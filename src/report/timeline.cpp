@@ -100,10 +100,14 @@ std::string leak_detail_summary(const RunRecord& r) {
   if (r.triggers.size() > 1 || (!r.triggers.empty() && r.triggers[0].action != "disconnect")) {
     out += "  actions:";
     for (const auto& t : r.triggers)
-      if (t.from_timeline)
+      if (t.from_timeline || t.action != "probe-signal")  // the client's own too
         out += fmt::format(
-            " {} at {:+.3f} ms (took {} us{});", t.action, t.at_us / 1000.0, t.took_us,
-            t.params.contains("error") ? ", failed: " + t.params["error"].get<std::string>() : "");
+            " {}{} at {:+.3f} ms (took {} us{});", t.action,
+            t.params.contains("tunnel_ip") ? " to " + t.params["tunnel_ip"].get<std::string>() : "",
+            t.at_us / 1000.0, t.took_us,
+            t.params.contains("error")       ? ", failed: " + t.params["error"].get<std::string>()
+            : t.completed_by == "window-end" ? ", still under way at the end of the window"
+                                             : "");
     out += "\n";
   }
   if (!r.leaks.detail) return out;

@@ -125,3 +125,11 @@ TEST(OpenVpnChanges, MainTableRoutesAddressesAndLinksInWords) {
                                       "route removed 128.0.0.0/1 dev tun0"}));
   EXPECT_TRUE(describe_changes({}).empty());
 }
+
+TEST(OpenVpnArgs, LaterConnectionsGetTheReconnectAddressWhenTheScenarioSetsOne) {
+  Scenario s = openvpn_scenario();
+  EXPECT_EQ(openvpn_client_ccd_after_connect(s), "ifconfig-push 10.8.0.42 255.255.255.0\n");
+  s.vpn.reconnect_tunnel_ip = "10.8.0.43/24";
+  EXPECT_EQ(openvpn_client_ccd_after_connect(s), "ifconfig-push 10.8.0.43 255.255.255.0\n");
+  EXPECT_EQ(openvpn_client_ccd(s), "ifconfig-push 10.8.0.42 255.255.255.0\n");
+}

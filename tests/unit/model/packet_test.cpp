@@ -247,6 +247,24 @@ TEST(Packet, NeighbourDiscoveryAndMulticastAreLinkControl) {
   EXPECT_EQ(classify(p, kEndpoint), PacketClass::link_control);
 }
 
+TEST(Packet, UnicastDhcpIsLinkControlButOtherUdpFromTheSamePortsIsNot) {
+  // A renewal: unicast from the lease to the server, and its answer.
+  PacketInfo p = decode_ethernet(
+      frame(0x0800, ipv4("192.168.1.150", "192.168.1.1", IPPROTO_UDP, udp(68, 67, Bytes(240, 0)))));
+  EXPECT_FALSE(p.link_local_or_multicast);
+  EXPECT_EQ(classify(p, kEndpoint), PacketClass::link_control);
+  p = decode_ethernet(
+      frame(0x0800, ipv4("192.168.1.1", "192.168.1.150", IPPROTO_UDP, udp(67, 68, Bytes(240, 0)))));
+  EXPECT_EQ(classify(p, kEndpoint), PacketClass::link_control);
+  // The same ports the wrong way round, or only one of them, is any other datagram.
+  p = decode_ethernet(
+      frame(0x0800, ipv4("192.168.1.150", "198.51.100.10", IPPROTO_UDP, udp(68, 9, Bytes(8, 0)))));
+  EXPECT_EQ(classify(p, kEndpoint), PacketClass::bypass);
+  p = decode_ethernet(
+      frame(0x0800, ipv4("192.168.1.150", "198.51.100.10", IPPROTO_UDP, udp(67, 67, Bytes(8, 0)))));
+  EXPECT_EQ(classify(p, kEndpoint), PacketClass::bypass);
+}
+
 TEST(Packet, UnknownEthertypeIsLinkControl) {
   PacketInfo p = decode_ethernet(frame(0x88cc, Bytes(40, 0)));  // LLDP
   EXPECT_EQ(p.l3, PacketInfo::L3::other);
