@@ -15,6 +15,7 @@
 #include "model/sweep.hpp"
 #include "model/vpn_variants.hpp"
 #include "report/timeline.hpp"
+#include "storm/output.hpp"
 #include "storm/policy.hpp"
 
 namespace ss::cli {
@@ -100,6 +101,8 @@ void run(const RunArgs& a) {
   lab::preflight(s);
   RunRecord r = lab::run_experiment(s, o);
   fmt::print("{}", report::render_run(r));
+  for (const auto& p : r.probes)  // run --storm: the storm as the server saw it
+    if (p.extra.contains("storm")) fmt::print("\n{}", storm::render_lab_storm(p.extra["storm"]));
   if (r.killswitch) fmt::print("{}", render_killswitch(*r.killswitch));
   if (!a.json_path.empty()) {
     std::ofstream f(a.json_path, std::ios::trunc);

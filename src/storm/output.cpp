@@ -205,4 +205,69 @@ nlohmann::json occ_to_json(const std::vector<OccResult>& results) {
   return {{"experiment", "occ-backoff"}, {"runs", runs}};
 }
 
+namespace {
+
+std::string ms_text(const nlohmann::json& v) {
+  return v.is_null() ? std::string("-") : fmt::format("{:+.1f} ms", v.get<double>());
+}
+
+std::string joined(const nlohmann::json& list) {
+  std::string out;
+  for (const auto& x : list) out += (out.empty() ? "" : ", ") + x.get<std::string>();
+  return out.empty() ? "(none)" : out;
+}
+
+std::string signed_int(int64_t v) {
+  return fmt::format("{}{}", v > 0 ? "+" : "", v);
+}
+
+}  // namespace
+
+std::string render_lab_storm(const nlohmann::json& s) {
+  std::string out = fmt::format("Storm: {} WebSocket clients ({}), as the server saw it\n",
+                                s.value("clients", 0), s.value("policy", "?"));
+  std::string errors;
+  for (const auto& [e, n] : s["lost_errors"].items())
+    errors += fmt::format("{}{} {}", errors.empty() ? "" : ", ", e, n.get<int64_t>());
+  out += fmt::format("  connected at t=0 {}; lost {}{}, first at {}\n",
+                     s.value("connected_at_t0", 0), s.value("lost", 0),
+                     errors.empty() ? "" : " (" + errors + ")", ms_text(s["first_lost_ms"]));
+  out += fmt::format("  back {} of {}: 50% at {}, 99% at {}, all at {}; connected at the end {}\n",
+                     s.value("back", 0), s.value("lost", 0), ms_text(s["time_to_50_ms"]),
+                     ms_text(s["time_to_99_ms"]), ms_text(s["time_to_all_ms"]),
+                     s.value("connected_at_end", 0));
+  out += fmt::format("  attempts {}, wasted {}; peak {} reconnects per {:.0f} ms\n",
+                     s.value("attempts", 0), s.value("wasted", 0),
+                     s.value("peak_reconnects_per_bucket", 0), s.value("bucket_ms", 10.0));
+  out += fmt::format("  the server saw {} before t=0, {} after{}\n", joined(s["server_saw_before"]),
+                     joined(s["server_saw_after"]),
+                     s.value("address_changed", false) ? " (a new address)" : "");
+  const auto& k = s["kernel"];
+  if (k.is_object()) {
+    const auto& d = k["delta"];
+    out += fmt::format(
+        "  server's kernel ({} to {}): ListenOverflows {}, ListenDrops {}, SYN cookies sent {}, "
+        "resets sent {}\n",
+        ms_text(k["before_ms"]), ms_text(k["after_ms"]),
+        signed_int(d.value("listen_overflows", int64_t{0})),
+        signed_int(d.value("listen_drops", int64_t{0})),
+        signed_int(d.value("syncookies_sent", int64_t{0})),
+        signed_int(d.value("resets_sent", int64_t{0})));
+  } else {
+    out += "  server's kernel: not read\n";
+  }
+  const auto& e = s["server_sockets_at_end"];
+  if (e.is_object())
+    out += fmt::format(
+        "  server's sockets on its port at the end: {} established ({} half-open: beyond the "
+        "clients connected), {} SYN_RECV\n",
+        e.value("established", 0), e.value("half_open", 0), e.value("syn_recv", 0));
+  if (k.is_object() && k.value("accept_queue_overflowed", false))
+    out += fmt::format(
+        "  the accept queue overflowed: the kernel dropped {} connection(s) at the "
+        "listener\n",
+        k["delta"].value("listen_overflows", int64_t{0}));
+  return out;
+}
+
 }  // namespace ss::storm

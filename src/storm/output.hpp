@@ -22,6 +22,9 @@ std::string render_comparison(const Summary& real, const Summary& sim);
 std::string render_svg(const std::vector<RunResult>& runs, const std::vector<std::string>& labels,
                        const std::string& title);
 std::string render_occ_table(const std::vector<OccResult>& results);
+// A lab run's storm section (the record's probes[].storm, model/storm_figures.hpp) as lines
+// for the run's summary; says so when the server's accept queue overflowed.
+std::string render_lab_storm(const nlohmann::json& storm);
 nlohmann::json occ_to_json(const std::vector<OccResult>& results);
 
 }  // namespace ss::storm
