@@ -37,6 +37,12 @@ constexpr const char* kDashes[] = {"none", "7 4", "2 3", "9 3 2 3"};
 constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
                                     "#56B4E9", "#000000", "#F0E442", "#7F7F7F", "#8C564B"};
 
+// A gap as an axis label: "83ms", "1.1s".
+std::string gap_label(Micros gap) {
+  if (gap < Micros(1'000'000)) return format_duration(gap);
+  return fmt::format("{:g}s", static_cast<double>(gap.count()) / 1e6);
+}
+
 // The plot area and its scales: log10 of the gap in seconds across, fraction up.
 struct Frame {
   double left = 80, right = 560, top = 50, bottom = 360;
@@ -68,16 +74,18 @@ std::string axes(const Frame& f, const std::vector<Micros>& gaps) {
         "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}%</text>\n",
         f.left, y, f.right, y, f.left - 6, y + 4, pct);
   }
-  double last_label = -1e9;
+  double last_label_end = -1e9;
   for (auto g : gaps) {
     const double x = f.x(g);
     out += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#eee\"/>\n", x,
         f.top, x, f.bottom);
-    if (x - last_label < 44) continue;  // too close to the previous label to be read
-    last_label = x;
+    const std::string label = gap_label(g);
+    const double half_width = 3.5 * static_cast<double>(label.size());  // 12px sans-serif
+    if (x - half_width < last_label_end + 6) continue;  // would overlap the previous label
+    last_label_end = x + half_width;
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", x,
-                       f.bottom + 18, xml_escape(format_duration(g)));
+                       f.bottom + 18, xml_escape(label));
   }
   out += fmt::format(
       "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" "
@@ -110,8 +118,7 @@ std::string probe_line(const Frame& f, const ProbeSurvival& p, const char* colou
     marks += fmt::format(
         "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{} at {}: yes {}, "
         "partial {}, no {}</title></circle>\n",
-        x, y, colour, xml_escape(p.probe), xml_escape(format_duration(c.gap)), c.yes, c.partial,
-        c.no);
+        x, y, colour, xml_escape(p.probe), xml_escape(gap_label(c.gap)), c.yes, c.partial, c.no);
   }
   std::string out = fmt::format("<g><title>{}</title>\n", xml_escape(p.probe));
   if (!path.empty())

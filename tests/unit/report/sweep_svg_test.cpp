@@ -112,6 +112,18 @@ TEST(SweepSvg, ASingleGapStillHasAnAxis) {
   EXPECT_TRUE(std::isfinite(pts[0].x));
 }
 
+TEST(SweepSvg, GapLabelsDoNotOverlap) {
+  auto s = sample();
+  s.gaps = {1s, 1010ms, 1500ms, 5s};
+  s.labs_ok = s.labs_failed = {0, 0, 0, 0};
+  s.probes.clear();
+  const auto svg = ss::report::render_sweep_svg(s, "t");
+  EXPECT_THAT(svg, HasSubstr(">1s<"));
+  EXPECT_THAT(svg, Not(HasSubstr(">1.01s<"))) << "too close to 1s to be read";
+  EXPECT_THAT(svg, HasSubstr(">1.5s<"));
+  EXPECT_THAT(svg, HasSubstr(">5s<"));
+}
+
 TEST(SweepTable, CountsPerProbeAndGap) {
   const auto t = ss::report::render_sweep_table(sample());
   EXPECT_THAT(t, HasSubstr("10ms"));
