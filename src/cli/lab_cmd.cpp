@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "cli/commands.hpp"
@@ -80,8 +81,8 @@ namespace {
 void run(const RunArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
   apply_vpn_overrides(s, a.vpn, a.client);
-  override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
   apply_storm(s, a.storm, a.storm_policy);
+  override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
   // gap-sweep's labs: the carrier-up moved to the gap, the window grown with it (model/sweep.hpp)
   if (!a.carrier_gap.empty())
     s = with_carrier_gap(std::move(s), duration_option(a.carrier_gap, "--carrier-gap"));
@@ -133,34 +134,46 @@ void add_lab_commands(CLI::App& app) {
   run_cmd->add_option("--client", args->client,
                       "the VPN client instead of the scenario's vpn.client (reference, wg-quick)");
   run_cmd->add_flag("-v,--verbose", args->verbose, "print each phase");
-  run_cmd->add_option("--killswitch", args->killswitch,
-                      "the kill switch instead of the scenario's: ours (the default when given "
-                      "alone), wg-quick-recipe, none")
-      ->expected(0, 1)
-      ->default_str("ours");
   run_cmd->add_option("--storm", args->storm,
                       "add a reconnect storm: N WebSocket clients through the tunnel");
   run_cmd
       ->add_option("--storm-policy", args->storm_policy,
                    "the storm clients' backoff policy (see storm sim)")
       ->capture_default_str();
+  run_cmd->add_option("--killswitch", args->killswitch,
+                      "the kill switch instead of the scenario's: ours (the default when given "
+                      "alone), wg-quick-recipe, none")
+      ->expected(0, 1)
+      ->default_str("ours");
   add_report_options(*run_cmd, args->report);
   run_cmd->add_option("--carrier-gap", args->carrier_gap)->group("");  // gap-sweep's labs
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main
 
   auto claims_json = std::make_shared<std::string>();
   auto claims_files = std::make_shared<ReportFiles>();
+  auto claims_clients = std::make_shared<std::vector<std::string>>();
   auto* claims = app.add_subcommand(
       "claims", "test each claim of the article on this kernel and give a verdict");
   claims->add_option("--json", *claims_json,
                      "write the verdicts (schema splitsecond.claims/1) to FILE");
+  claims
+      ->add_option("--clients,--client", *claims_clients,
+                   "the VPN clients whose client-dependent claims are measured, comma-separated "
+                   "(default: reference,wg-quick,openvpn)")
+      ->delimiter(',');
   add_report_options(*claims, *claims_files);
-  claims->callback([claims_json, claims_files] {
+  claims->callback([claims_json, claims_files, claims_clients] {
     check_writable(*claims_json, "--json");
     check_report_files(*claims_files);
-    auto runs = lab::run_claim_experiments(
-        {}, [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
-    auto results = evaluate_claims(runs);
+    std::vector<std::string> clients;
+    for (const auto& c : *claims_clients) {
+      if (c.empty()) throw UsageError("--clients: an empty client name");
+      if (std::find(clients.begin(), clients.end(), c) == clients.end()) clients.push_back(c);
+    }
+    auto runs = lab::run_claim_experiments({}, clients, [](const std::string& line) {
+      fmt::print(stderr, "splitsecond: {}\n", line);
+    });
+    auto results = evaluate_claims(runs, clients.empty() ? lab::claim_clients() : clients);
     fmt::print("{}", render_claims(results));
     if (!claims_json->empty()) {
       std::ofstream f(*claims_json, std::ios::trunc);

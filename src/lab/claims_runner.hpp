@@ -5,11 +5,22 @@
 
 namespace ss::lab {
 
-// The scenario of each variant named in model/claims.hpp.
+// The clients `claims` runs by default, in order.
+const std::vector<std::string>& claim_clients();
+
+// The scenario of each variant named in model/claims.hpp that the reference client runs once
+// (the claims about the kernel and the apps, not about the client).
 std::map<std::string, Scenario> claim_variants();
 
-// Runs every variant (each a full lab run with teardown); `progress` gets a line per run.
-ClaimRuns run_claim_experiments(const RunOptions& o,
+// The variants a client-dependent claim reads, for one client, keyed as model's
+// client_run_key ("crash@wg-quick"): a clean and a crash disconnect with a light probe set
+// (the reference client's come from claim_variants()) and the flicker and flicker-new-ip
+// scenarios. Throws UsageError naming --clients for a client no VPN variant has.
+std::map<std::string, Scenario> client_claim_variants(const std::string& client);
+
+// Runs every variant (each a full lab run with teardown) for these clients (every one of
+// claim_clients() if empty); `progress` gets a line per run.
+ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::string>& clients,
                                 const std::function<void(const std::string&)>& progress);
 
 }  // namespace ss::lab

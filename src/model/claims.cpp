@@ -710,12 +710,238 @@ ClaimResult cascade_span(const ClaimRuns& runs) {
   return c;
 }
 
+// The article's flicker: a short loss of the network (Wi-Fi), the client noticing, tearing
+// down and coming back. Measured from the built-in flicker and flicker-new-ip runs.
+const std::vector<std::string> kFlickerRuns = {"flicker", "flicker-new-ip"};
+
+// What the client did to its tunnel during the run: its own reconnections (triggers not from
+// the timeline) and the IPv4 addresses its tunnel interface gained or lost after t=0.
+std::string client_reaction(const RunRecord& r) {
+  std::vector<std::string> parts;
+  for (const auto& t : r.triggers) {
+    if (t.from_timeline || t.action == "probe-signal") continue;
+    std::string s = fmt::format("{} at {}", t.action, ms_text(t.at_us));
+    const auto from = json_str(t.params, "from_tunnel_ip"), to = json_str(t.params, "tunnel_ip");
+    if (from && to) s += fmt::format(" (tunnel address {} -> {})", *from, *to);
+    parts.push_back(s);
+  }
+  for (const auto& e : r.events) {
+    if (e.layer != Layer::addr || e.t_us < 0 || e.detail.value("family", "") != "inet") continue;
+    if (e.detail.value("dev", "") != r.vpn.interface) continue;
+    if (e.kind != "added" && e.kind != "removed") continue;
+    parts.push_back(fmt::format("{} {} {} at {}", r.vpn.interface, e.kind,
+                                e.detail.value("address", "?"), ms_text(e.t_us)));
+  }
+  if (parts.empty()) return "the client did not reconnect and its tunnel address did not change";
+  return join(parts, ", ");
+}
+
+ClaimResult flicker_tcp(const ClaimRuns& runs) {
+  ClaimResult c{"flicker-tcp-dies",
+                "After a flicker (a short network loss the VPN client notices), connections "
+                "opened before it are dead, whatever the client does.",
+                "", "", ""};
+  std::vector<std::string> measured;
+  PerRun died;
+  for (const auto& run : kFlickerRuns) {
+    const ProbeFate* p = probe(runs, run, "tcp");
+    if (!p) continue;
+    const RunRecord* r = run_of(runs, run);
+    died.add(run, !p->survived);
+    measured.push_back(fmt::format("{}: tcp probe: {}; {}", run, fate_text(*p, r->window_ms),
+                                   client_reaction(*r)));
+  }
+  if (died.empty()) return not_measured(c, no_probe(runs, "flicker", "tcp"));
+  c.measured = join(measured);
+  c.verdict = died.verdict();
+  if (c.verdict == "depends") c.condition = died.condition("died", "survived");
+  if (c.verdict == "contradicted") c.condition = "the connection kept working through the flicker";
+  return c;
+}
+
+std::vector<std::string> string_list(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& s : j)
+      if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
+// The address the server saw in the first ip-seen answer at or after t=0, from the events.
+std::optional<std::string> first_seen_after(const RunRecord& r) {
+  for (const auto& e : r.events) {
+    if (e.layer != Layer::probe || e.kind != "response" || e.t_us < 0) continue;
+    const auto seen = json_str(e.detail, "seen_as");
+    if (!seen) continue;
+    return seen->substr(0, seen->rfind(':'));
+  }
+  return std::nullopt;
+}
+
+// How many times the address the server saw changed after t=0, from the last address before
+// t=0, the first after it and the set seen after it (the record keeps no full sequence):
+// `exact` when the set leaves one order only.
+struct AddressChanges {
+  size_t at_least = 0;
+  bool exact = false;
+};
+
+AddressChanges address_changes(const std::string& before, const std::optional<std::string>& first,
+                               const std::vector<std::string>& after) {
+  std::set<std::string> seen(after.begin(), after.end());
+  if (first) seen.insert(*first);
+  AddressChanges a;
+  if (seen.empty() || (seen.size() == 1 && *seen.begin() == before)) {
+    a.exact = true;  // nothing but the old address (or nothing at all)
+    return a;
+  }
+  const std::string start = first.value_or(before);
+  a.at_least = (start != before ? 1 : 0) + seen.size() - (seen.count(start) ? 1 : 0);
+  // One address after t=0 and never the old one: exactly one change.
+  a.exact = seen.size() == 1;
+  return a;
+}
+
+ClaimResult flicker_address(const ClaimRuns& runs) {
+  ClaimResult c{"flicker-address-twice",
+                "In a flicker the server sees the client's source address change twice: to the "
+                "bare connection's address, then back to the VPN's (possibly another one).",
+                "", "", ""};
+  std::vector<std::string> measured;
+  PerRun twice;
+  std::vector<std::string> unknown;
+  for (const auto& run : kFlickerRuns) {
+    const ProbeFate* p = probe(runs, run, "ip-seen");
+    if (!p) continue;
+    const auto before = string_list(p->extra.value("server_saw_before", json()));
+    if (!p->extra.contains("server_saw_after") || before.empty())
+      return not_measured(c, missing("ip-seen's server_saw_before and server_saw_after", run));
+    const auto after = string_list(p->extra["server_saw_after"]);
+    const RunRecord* r = run_of(runs, run);
+    const auto first = first_seen_after(*r);
+    // The address it had just before t=0: the one of the before set (one, unless it changed
+    // already before the flicker; then the changes are counted from the first).
+    const AddressChanges ch = address_changes(before.back(), first, after);
+    std::string line = fmt::format(
+        "{}: the server saw {} before t=0 and {} after{}; {} {} change{}", run, list_text(before),
+        list_text(after), first ? fmt::format(" (first answer after t=0: {})", *first) : "",
+        ch.exact ? "exactly" : "at least", ch.at_least, ch.at_least == 1 ? "" : "s");
+    if (!ch.exact)
+      line += " (the record keeps which addresses the server saw after t=0, not their order)";
+    line += "; " + client_reaction(*r);
+    measured.push_back(line);
+    if (ch.at_least >= 2)
+      twice.add(run, true);
+    else if (ch.exact)
+      twice.add(run, false);
+    else
+      unknown.push_back(run);
+  }
+  if (twice.empty() && unknown.empty())
+    return not_measured(c, no_probe(runs, "flicker", "ip-seen"));
+  if (twice.empty())
+    return not_measured(c, join(measured) + " (fewer than two changes seen, order unknown)");
+  c.measured = join(measured);
+  c.verdict = twice.verdict();
+  if (c.verdict == "depends")
+    c.condition = twice.condition("changed twice or more", "changed fewer than twice");
+  if (!unknown.empty())
+    c.condition += (c.condition.empty() ? "" : "; ") +
+                   fmt::format("order unknown in: {}", join(unknown, ", "));
+  return c;
+}
+
 // The DoH claim counts the client's plaintext DNS too: model/claims_server_doh.cpp.
 ClaimResult doh(const ClaimRuns& runs) {
   return doh_claim(runs);
 }
 
+// The client of every plain run; nullopt when one lacks it (its claims then say so).
+std::optional<std::vector<std::string>> clients_of(const ClaimRuns& runs) {
+  std::set<std::string> found;
+  for (const auto& [key, r] : runs) {
+    const auto at = key.find('@');
+    if (at != std::string::npos) {
+      found.insert(key.substr(at + 1));
+    } else {
+      if (r.vpn.client.empty()) return std::nullopt;
+      found.insert(r.vpn.client);
+    }
+  }
+  std::vector<std::string> out;
+  for (const char* known : {"reference", "wg-quick", "openvpn"})
+    if (found.erase(known)) out.push_back(known);
+  out.insert(out.end(), found.begin(), found.end());
+  return out;
+}
+
+using ClaimFn = ClaimResult (*)(const ClaimRuns&);
+
+// A claim the client decides: evaluated over each client's runs; the overall verdict is the
+// clients' common verdict, or "depends" naming which client gives which.
+ClaimResult per_client(const ClaimRuns& runs, ClaimFn f, const std::vector<std::string>& wanted) {
+  const auto found = clients_of(runs);
+  if (!found || found->empty()) return f(runs);
+  std::vector<std::string> clients;
+  for (const auto& c : wanted.empty() ? *found : wanted)
+    if (std::find(found->begin(), found->end(), c) != found->end()) clients.push_back(c);
+  if (clients.empty()) return f(runs);
+  ClaimResult out;
+  std::map<std::string, std::vector<std::string>> by_verdict;
+  std::vector<std::string> measured, unmeasured, conditions;
+  for (const auto& client : clients) {
+    ClaimResult r = f(runs_of_client(runs, client));
+    if (out.id.empty()) {
+      out.id = r.id;
+      out.claim = r.claim;
+    }
+    out.by_client.push_back({client, r.verdict, r.measured, r.condition});
+    if (r.verdict == "not measured") {
+      unmeasured.push_back(fmt::format("{} ({})", client, r.measured));
+      continue;
+    }
+    by_verdict[r.verdict].push_back(client);
+    measured.push_back(fmt::format("[{}] {}", client, r.measured));
+    if (!r.condition.empty()) conditions.push_back(fmt::format("[{}] {}", client, r.condition));
+  }
+  if (by_verdict.empty()) {
+    out.verdict = "not measured";
+    out.measured = join(unmeasured);
+    return out;
+  }
+  out.measured = join(measured, " | ");
+  std::vector<std::string> cond;
+  if (by_verdict.size() == 1) {
+    out.verdict = by_verdict.begin()->first;
+    cond = conditions;
+  } else {
+    out.verdict = "depends";
+    for (const char* v : {"confirmed", "contradicted", "depends"})
+      if (by_verdict.count(v))
+        cond.push_back(fmt::format("{} with {}", v, join(by_verdict[v], ", ")));
+    cond.insert(cond.end(), conditions.begin(), conditions.end());
+  }
+  if (!unmeasured.empty()) cond.push_back("not measured with " + join(unmeasured, ", "));
+  out.condition = join(cond);
+  return out;
+}
+
 }  // namespace
+
+std::string client_run_key(const std::string& variant, const std::string& client) {
+  return variant + "@" + client;
+}
+
+ClaimRuns runs_of_client(const ClaimRuns& runs, const std::string& client) {
+  ClaimRuns out;
+  for (const auto& [key, r] : runs) {
+    const auto at = key.find('@');
+    if (at != std::string::npos && key.substr(at + 1) == client) out[key.substr(0, at)] = r;
+  }
+  for (const auto& [key, r] : runs)
+    if (key.find('@') == std::string::npos && r.vpn.client == client) out.emplace(key, r);
+  return out;
+}
 
 double retries2_timeout_s(int retries2) {
   double total = 0, rto = 0.2;
@@ -727,11 +953,17 @@ double retries2_timeout_s(int retries2) {
 }
 
 std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs) {
+  return evaluate_claims(runs, {});
+}
+
+std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs,
+                                         const std::vector<std::string>& clients) {
+  auto each = [&](ClaimFn f) { return per_client(runs, f, clients); };
   return {
-      tunnel_removed(runs),
-      split_routes(runs),
-      cascade_span(runs),
-      send_now(runs),
+      each(tunnel_removed),
+      each(split_routes),
+      each(cascade_span),
+      each(send_now),
       idle_hangs(runs),
       inflight(runs),
       websocket(runs),
@@ -741,12 +973,14 @@ std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs) {
                       "An SSH session does not survive (it freezes or dies).", false),
       simple_survival(runs, "mosh-survives", "mosh",
                       "mosh survives, on UDP with its own session layer.", true),
-      dns_leak(runs),
-      dns_to_vpn_resolver(runs),
-      resolver_restored(runs),
+      each(dns_leak),
+      each(dns_to_vpn_resolver),
+      each(resolver_restored),
       doh(runs),
-      ip_changes(runs),
+      each(ip_changes),
       server_view_claim(runs),
+      each(flicker_tcp),
+      each(flicker_address),
   };
 }
 
@@ -757,12 +991,23 @@ nlohmann::json claims_to_json(const std::vector<ClaimResult>& claims) {
       unmeasured.push_back({{"id", c.id}, {"claim", c.claim}, {"why", c.measured}});
       continue;
     }
-    list.push_back({{"id", c.id},
-                    {"claim", c.claim},
-                    {"measured", c.measured},
-                    {"verdict", c.verdict},
-                    {"condition",
-                     c.condition.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.condition)}});
+    nlohmann::json entry = {
+        {"id", c.id},
+        {"claim", c.claim},
+        {"measured", c.measured},
+        {"verdict", c.verdict},
+        {"condition", c.condition.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.condition)}};
+    if (!c.by_client.empty()) {
+      nlohmann::json each = nlohmann::json::array();
+      for (const auto& v : c.by_client)
+        each.push_back({{"client", v.client},
+                        {"verdict", v.verdict},
+                        {"measured", v.measured},
+                        {"condition", v.condition.empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(v.condition)}});
+      entry["by_client"] = each;
+    }
+    list.push_back(entry);
   }
   return {{"schema", "splitsecond.claims/1"}, {"claims", list}, {"not_measured", unmeasured}};
 }
@@ -770,8 +1015,17 @@ nlohmann::json claims_to_json(const std::vector<ClaimResult>& claims) {
 std::string render_claims(const std::vector<ClaimResult>& claims) {
   std::string out;
   for (const auto& c : claims) {
-    out += fmt::format("[{}] {}\n  claim:    {}\n  measured: {}\n", c.verdict, c.id, c.claim,
-                       c.measured);
+    out += fmt::format("[{}] {}\n  claim:    {}\n", c.verdict, c.id, c.claim);
+    if (c.by_client.size() > 1) {
+      // One block per client: its verdict, what its runs recorded, and when it depends.
+      if (!c.condition.empty()) out += fmt::format("  when:     {}\n", c.condition);
+      for (const auto& v : c.by_client) {
+        out += fmt::format("  {:<10}[{}] {}\n", v.client + ":", v.verdict, v.measured);
+        if (!v.condition.empty()) out += fmt::format("            when: {}\n", v.condition);
+      }
+      continue;
+    }
+    out += fmt::format("  measured: {}\n", c.measured);
     if (!c.condition.empty()) out += fmt::format("  when:     {}\n", c.condition);
   }
   return out;

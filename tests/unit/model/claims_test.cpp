@@ -121,11 +121,11 @@ RunRecord stored(const std::string& name) {
 }
 
 const std::vector<std::string> kAllIds = {
-    "tunnel-removed",      "split-routes",      "cascade-span",    "send-now-reset",
-    "idle-hangs",          "inflight-dies",     "websocket-event", "quic-survives",
-    "mptcp-survives",      "ssh-dies",          "mosh-survives",   "dns-leak",
-    "dns-to-vpn-resolver", "resolver-restored", "doh-partial",     "client-ip-changes",
-    "server-view"};
+    "tunnel-removed",      "split-routes",      "cascade-span",         "send-now-reset",
+    "idle-hangs",          "inflight-dies",     "websocket-event",      "quic-survives",
+    "mptcp-survives",      "ssh-dies",          "mosh-survives",        "dns-leak",
+    "dns-to-vpn-resolver", "resolver-restored", "doh-partial",          "client-ip-changes",
+    "server-view",         "flicker-tcp-dies",  "flicker-address-twice"};
 
 }  // namespace
 
@@ -214,8 +214,11 @@ TEST(ClaimTunnelRemoved, DifferentClientsAreEachNamed) {
   runs["crash"].vpn.client = "wg-quick";
   runs["clean"].events = {link_removed(14678, "tun0")};
   runs["crash"].events = {link_removed(900, "tun0")};
-  EXPECT_THAT(claim(runs, "tunnel-removed").measured,
-              HasSubstr("with the clients reference (clean), wg-quick (crash): "));
+  // Each client's runs give that client's verdict (tests/unit/model/claims_client_test.cpp).
+  const auto c = claim(runs, "tunnel-removed");
+  EXPECT_THAT(c.measured, HasSubstr("[reference] with the reference client: clean: tun0 removed"));
+  EXPECT_THAT(c.measured, HasSubstr("[wg-quick] with the wg-quick client: crash: tun0 removed"));
+  ASSERT_EQ(c.by_client.size(), 2u);
 }
 
 TEST(ClaimTunnelRemoved, ARecordWithoutItsClientIsNotMeasured) {
