@@ -2,7 +2,7 @@
 # Re-measures what the README quotes, from fresh runs on this machine, and writes it in:
 #   - the default run's report          (README block "default-run")
 #   - the survival table                (README block "survival"; stored as tests/data/survival-latest-record.json)
-#   - the claims and their verdicts     (README block "claims")
+#   - the claims and their verdicts, per client for those the VPN client decides (README block "claims")
 #   - end-to-end wall-clock times of each, whole processes (README block "times")
 # Usage (as root, after a build): scripts/readme-tables.sh [BUILD_DIR]
 # Nothing in the README between the markers is written by hand.
@@ -42,7 +42,7 @@ Measured by scripts/readme-tables.sh on $(date -u +%Y-%m-%d), kernel $kernel, $(
 wall clock of the whole process (set-up, recording, teardown):
   splitsecond run             $(cat "$out/default-run.secs") s
   splitsecond run survival    $(cat "$out/survival.secs") s
-  splitsecond claims          $(cat "$out/claims.secs") s
+  splitsecond claims          $(cat "$out/claims.secs") s (clients: reference, wg-quick, openvpn)
 TIMES
 
 # The survival table is the report's last block: from its heading to the end.

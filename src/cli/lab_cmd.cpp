@@ -161,8 +161,12 @@ void add_lab_commands(CLI::App& app) {
                    "the VPN clients whose client-dependent claims are measured, comma-separated "
                    "(default: reference,wg-quick,openvpn)")
       ->delimiter(',');
+  auto claims_per_client = std::make_shared<bool>(false);
+  claims->add_flag("--per-client-only", *claims_per_client,
+                   "run only the variants the client-dependent claims read (the others are then "
+                   "not measured)");
   add_report_options(*claims, *claims_files);
-  claims->callback([claims_json, claims_files, claims_clients] {
+  claims->callback([claims_json, claims_files, claims_clients, claims_per_client] {
     check_writable(*claims_json, "--json");
     check_report_files(*claims_files);
     std::vector<std::string> clients;
@@ -170,9 +174,9 @@ void add_lab_commands(CLI::App& app) {
       if (c.empty()) throw UsageError("--clients: an empty client name");
       if (std::find(clients.begin(), clients.end(), c) == clients.end()) clients.push_back(c);
     }
-    auto runs = lab::run_claim_experiments({}, clients, [](const std::string& line) {
-      fmt::print(stderr, "splitsecond: {}\n", line);
-    });
+    auto runs = lab::run_claim_experiments(
+        {}, clients, *claims_per_client,
+        [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
     auto results = evaluate_claims(runs, clients.empty() ? lab::claim_clients() : clients);
     fmt::print("{}", render_claims(results));
     if (!claims_json->empty()) {

@@ -67,13 +67,14 @@ std::map<std::string, Scenario> claim_variants() {
   return v;
 }
 
-std::map<std::string, Scenario> client_claim_variants(const std::string& client) {
+std::map<std::string, Scenario> client_claim_variants(const std::string& client,
+                                                      bool own_disconnects) {
   std::map<std::string, Scenario> v;
   auto add = [&](const std::string& name, Scenario s) {
     s.name = "claims:" + client_run_key(name, client);
     v[client_run_key(name, client)] = with_client(std::move(s), client);
   };
-  if (client != "reference") {  // the reference client's are claim_variants()' clean and crash
+  if (client != "reference" || own_disconnects) {  // else claim_variants()' clean and crash
     // What the client-dependent claims read: the resolver and plaintext DNS (dns), the first
     // packets after t=0 (tcp-send-now) and the address the server sees (ip-seen).
     add("clean", variant("clean", DisconnectMode::clean, {"dns", "tcp-send-now", "ip-seen"}));
@@ -90,12 +91,15 @@ std::map<std::string, Scenario> client_claim_variants(const std::string& client)
 }
 
 ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::string>& clients,
+                                bool per_client_only,
                                 const std::function<void(const std::string&)>& progress) {
   // Every scenario is built and checked before the first lab exists.
   std::vector<std::pair<std::string, Scenario>> todo;
-  for (auto& [name, s] : claim_variants()) todo.emplace_back(name, std::move(s));
+  if (!per_client_only)
+    for (auto& [name, s] : claim_variants()) todo.emplace_back(name, std::move(s));
   for (const auto& client : clients.empty() ? claim_clients() : clients)
-    for (auto& [name, s] : client_claim_variants(client)) todo.emplace_back(name, std::move(s));
+    for (auto& [name, s] : client_claim_variants(client, per_client_only))
+      todo.emplace_back(name, std::move(s));
   for (const auto& [name, s] : todo) preflight(s);
   ClaimRuns runs;
   for (const auto& [name, scenario] : todo) {

@@ -15,12 +15,17 @@ std::map<std::string, Scenario> claim_variants();
 // The variants a client-dependent claim reads, for one client, keyed as model's
 // client_run_key ("crash@wg-quick"): a clean and a crash disconnect with a light probe set
 // (the reference client's come from claim_variants()) and the flicker and flicker-new-ip
-// scenarios. Throws UsageError naming --clients for a client no VPN variant has.
-std::map<std::string, Scenario> client_claim_variants(const std::string& client);
+// scenarios. `own_disconnects`: the reference client's clean and crash too (else they are
+// claim_variants()'). Throws UsageError naming --clients for a client no VPN variant has.
+std::map<std::string, Scenario> client_claim_variants(const std::string& client,
+                                                      bool own_disconnects = false);
 
 // Runs every variant (each a full lab run with teardown) for these clients (every one of
-// claim_clients() if empty); `progress` gets a line per run.
+// claim_clients() if empty); `per_client_only`: only the variants of client_claim_variants()
+// (the claims about the apps and the kernel are then not measured). `progress` gets a line
+// per run.
 ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::string>& clients,
+                                bool per_client_only,
                                 const std::function<void(const std::string&)>& progress);
 
 }  // namespace ss::lab
