@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "lab/probe.hpp"
@@ -27,7 +28,14 @@ std::string endpoint(ProbeEnv& env, int port) {
   return fmt::format("{}:{}", env.server_ip(), port);
 }
 
-// The four ways the article has a TCP connection meet the disconnect.
+// The app server's native IPv6 address: beside a tunnel that carries only IPv4, traffic to it
+// leaves the physical link.
+std::string endpoint6(ProbeEnv& env, int port) {
+  return fmt::format("[{}]:{}", ip_of(env.scenario().topology.server_ip6), port);
+}
+
+// The four ways the article has a TCP connection meet the disconnect, and a stream to the
+// server's IPv6 address (tcp6: what each client does with IPv6 on a dual-stack network).
 class TcpProbe final : public Probe {
  public:
   explicit TcpProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
@@ -44,17 +52,22 @@ class TcpProbe final : public Probe {
     // The TCP probes share one echo server per port.
     if (!env.lab().ledger().has_label("tcp-server-" + std::to_string(spec_.port)))
       env.start_server_agent("tcp-server-" + std::to_string(spec_.port),
-                             {"tcp-server", "--listen", endpoint(env, spec_.port)});
+                             {"tcp-server", "--listen", server(env)});
   }
   std::vector<std::string> client_args(ProbeEnv& env, const std::string& run_for) override {
     const char* mode = spec_.name == "tcp-send-now"   ? "send-on-signal"
                        : spec_.name == "tcp-idle"     ? "idle"
                        : spec_.name == "tcp-inflight" ? "burst"
                                                       : "stream";
-    std::vector<std::string> args = {
-        "tcp-client", "--server",   endpoint(env, spec_.port),       "--mode",
-        mode,         "--interval", format_duration(spec_.interval), "--duration",
-        run_for};
+    std::vector<std::string> args = {"tcp-client",
+                                     "--server",
+                                     server(env),
+                                     "--mode",
+                                     mode,
+                                     "--interval",
+                                     format_duration(spec_.interval),
+                                     "--duration",
+                                     run_for};
     if (spec_.user_timeout.count() > 0)
       args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
     return args;
@@ -65,6 +78,9 @@ class TcpProbe final : public Probe {
   }
 
  private:
+  std::string server(ProbeEnv& env) const {
+    return spec_.name == "tcp6" ? endpoint6(env, spec_.port) : endpoint(env, spec_.port);
+  }
   // The clients that send nothing after t=0 until told to.
   bool sends_late() const { return spec_.name == "tcp-idle" || spec_.name == "tcp-inflight"; }
   ProbeSpec spec_;
@@ -278,21 +294,40 @@ class QuicProbe final : public Probe {
   std::string cert_;
 };
 
+template <typename P>
+std::unique_ptr<Probe> make(const ProbeSpec& spec) {
+  return std::make_unique<P>(spec);
+}
+
+// The registry: one line per probe name of model's known_probes(); probes in their own files
+// register their factory here.
+using ProbeFactory = std::unique_ptr<Probe> (*)(const ProbeSpec&);
+const std::map<std::string, ProbeFactory>& probe_registry() {
+  static const std::map<std::string, ProbeFactory> registry = {
+      {"tcp", make<TcpProbe>},
+      {"tcp-send-now", make<TcpProbe>},
+      {"tcp-idle", make<TcpProbe>},
+      {"tcp-inflight", make<TcpProbe>},
+      {"tcp6", make<TcpProbe>},
+      {"dns", make<DnsProbe>},
+      {"websocket", make<WebSocketProbe>},
+      {"ip-seen", make<IpSeenProbe>},
+      {"doh", make<DohProbe>},
+      {"quic", make<QuicProbe>},
+      {"mptcp", make_mptcp_probe},
+      {"ssh", make_ssh_probe},
+      {"mosh", make_mosh_probe},
+      {"storm", make_storm_probe},
+  };
+  return registry;
+}
+
 }  // namespace
 
 std::unique_ptr<Probe> make_probe(const ProbeSpec& spec) {
-  if (spec.name.rfind("tcp", 0) == 0) return std::make_unique<TcpProbe>(spec);
-  if (spec.name == "dns") return std::make_unique<DnsProbe>(spec);
-  if (spec.name == "websocket") return std::make_unique<WebSocketProbe>(spec);
-  if (spec.name == "ip-seen") return std::make_unique<IpSeenProbe>(spec);
-  if (spec.name == "doh") return std::make_unique<DohProbe>(spec);
-  if (spec.name == "quic") return std::make_unique<QuicProbe>(spec);
-  // Probes in their own files register here:
-  if (spec.name == "mptcp") return make_mptcp_probe(spec);
-  if (spec.name == "ssh") return make_ssh_probe(spec);
-  if (spec.name == "mosh") return make_mosh_probe(spec);
-  if (spec.name == "storm") return make_storm_probe(spec);
-  return nullptr;
+  const auto& registry = probe_registry();
+  const auto it = registry.find(spec.name);
+  return it == registry.end() ? nullptr : it->second(spec);
 }
 
 std::vector<std::string> probe_names() {

@@ -56,11 +56,12 @@ LeakDetail leaks_per_packet(const std::vector<ClassifiedPacket>& packets,
   }
   for (const auto& p : packets) {
     if (!is_leak(p) || p.mono_ns > end_ns) continue;
+    const bool v6 = p.info.l3 == PacketInfo::L3::ipv6;
     if (p.mono_ns < t0_ns) {
       ++d.before_t0;
+      d.before_t0_ipv6 += v6 ? 1 : 0;
       continue;
     }
-    const bool v6 = p.info.l3 == PacketInfo::L3::ipv6;
     LeakCount& c = kind_of(d, p);
     ++(v6 ? c.ipv6 : c.ipv4);
     if (p.cls == PacketClass::dns_plaintext && p.info.dns && !p.info.dns->response)

@@ -80,6 +80,7 @@ nlohmann::json leaks_json(const Leaks& l) {
                   {"other", leak_count_json(d.other)}};
   j["ipv6"] = d.ipv6_total();
   j["before_t0"] = d.before_t0;
+  j["before_t0_ipv6"] = d.before_t0_ipv6;
   j["dns_queries"] = nlohmann::json::array();
   for (const auto& q : d.dns_queries)
     j["dns_queries"].push_back({{"t_us", q.t_us}, {"qname", q.qname}, {"resolver", q.resolver}});
@@ -106,6 +107,8 @@ Leaks leaks_from(const nlohmann::json& j) {
   d.icmp = leak_count_from(k.at("icmp"));
   d.other = leak_count_from(k.at("other"));
   d.before_t0 = static_cast<int>(integer(j, "before_t0"));
+  if (j.contains("before_t0_ipv6"))  // absent in older records
+    d.before_t0_ipv6 = static_cast<int>(integer(j, "before_t0_ipv6"));
   for (const auto& q : j.at("dns_queries"))
     d.dns_queries.push_back({integer(q, "t_us"), q.at("qname"), q.at("resolver")});
   for (const auto& a : j.at("per_action")) {

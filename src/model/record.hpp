@@ -65,7 +65,8 @@ struct ActionLeaks {
 // (and not link housekeeping), after t=0, by kind and family (model/leaks.hpp).
 struct LeakDetail {
   LeakCount dns, tcp, udp, icmp, other;
-  int before_t0 = 0;  // the same, recorded before the first action
+  int before_t0 = 0;       // the same, recorded before the first action
+  int before_t0_ipv6 = 0;  // of those, IPv6: native IPv6 beside a tunnel that carries only IPv4
   std::vector<DnsLeak> dns_queries;
   std::vector<ActionLeaks> per_action;
   int ipv6_total() const { return dns.ipv6 + tcp.ipv6 + udp.ipv6 + icmp.ipv6 + other.ipv6; }

@@ -523,6 +523,8 @@ const std::vector<ProbeSpec>& known_probes() {
       {"tcp-send-now", Micros(100'000), 7001},
       {"tcp-idle", Micros(100'000), 7001},
       {"tcp-inflight", Micros(100'000), 7001},
+      // the same stream to the server's native IPv6 address (the home network is dual-stack)
+      {"tcp6", Micros(100'000), 7006},
       {"websocket", Micros(100'000), 7002},
       {"ip-seen", Micros(200'000), 7003},
       {"doh", Micros(200'000), 8443},
@@ -676,6 +678,7 @@ window = "5s"
 [probes.tcp-send-now]
 [probes.tcp-idle]
 [probes.tcp-inflight]
+[probes.tcp6]
 [probes.websocket]
 [probes.ssh]
 [probes.mosh]

@@ -119,7 +119,9 @@ std::string leak_detail_summary(const RunRecord& r) {
       "  leaked packets after t=0 by kind (IPv4/IPv6): {}, {}, {}, {}, {}; {} before t=0\n",
       pair("dns", d.dns), pair("tcp", d.tcp), pair("udp", d.udp), pair("icmp", d.icmp),
       pair("other", d.other), d.before_t0);
-  out += fmt::format("  IPv6 outside the tunnel after t=0: {} packets\n", d.ipv6_total());
+  out += fmt::format(
+      "  IPv6 outside the tunnel: {} packets before t=0 (while the VPN was up), {} after\n",
+      d.before_t0_ipv6, d.ipv6_total());
   std::map<std::pair<std::string, std::string>, int> queries;
   for (const auto& q : d.dns_queries) ++queries[{q.qname, q.resolver}];
   for (const auto& [k, n] : queries)

@@ -64,6 +64,7 @@ TEST(Leaks, TunnelTrafficAndIncomingAndHousekeepingAreNotLeaks) {
 TEST(Leaks, CountedByKindAndFamilyWithQueriesAndBeforeT0) {
   auto ps = classified({
       pkt(kT0 - 5'000'000, "2001:db8:1::100", "2001:db8:100::10", 6, 7001, true),  // before t0
+      pkt(kT0 - 4'000'000, "192.168.1.100", "198.51.100.10", 6, 7001),             // before t0
       dns_query(kT0 + 10'000'000, "192.168.1.1", "whoami.splitsecond.test"),
       pkt(kT0 + 20'000'000, "192.168.1.100", "198.51.100.10", 6, 7001),
       pkt(kT0 + 30'000'000, "192.168.1.100", "198.51.100.10", 17, 7004),
@@ -72,7 +73,8 @@ TEST(Leaks, CountedByKindAndFamilyWithQueriesAndBeforeT0) {
       pkt(kEnd + 1, "192.168.1.100", "198.51.100.10", 6, 7001),  // after the window
   });
   auto d = leaks_per_packet(ps, {action(0, "disconnect")}, kT0, kEnd);
-  EXPECT_EQ(d.before_t0, 1);
+  EXPECT_EQ(d.before_t0, 2);
+  EXPECT_EQ(d.before_t0_ipv6, 1);
   EXPECT_EQ(d.dns.ipv4, 1);
   EXPECT_EQ(d.tcp.ipv4, 1);
   EXPECT_EQ(d.tcp.ipv6, 1);

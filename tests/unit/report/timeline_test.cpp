@@ -260,6 +260,7 @@ TEST(LeakDetailSummary, ActionsLeaksByKindIpv6AndEachActionsWindow) {
   d.dns = {2, 0};
   d.tcp = {1, 3};
   d.before_t0 = 4;
+  d.before_t0_ipv6 = 2;
   d.dns_queries = {{10, "a.test", "192.168.1.1"}, {20, "a.test", "192.168.1.1"}};
   ss::ActionLeaks a0, a1;
   a0.trigger = 0;
@@ -278,7 +279,8 @@ TEST(LeakDetailSummary, ActionsLeaksByKindIpv6AndEachActionsWindow) {
                      "(took 239 us, failed: set lan0 up: ENODEV);"));
   EXPECT_THAT(s, ::testing::HasSubstr("by kind (IPv4/IPv6): dns 2/0, tcp 1/3, udp 0/0, icmp 0/0, "
                                       "other 0/0; 4 before t=0"));
-  EXPECT_THAT(s, ::testing::HasSubstr("IPv6 outside the tunnel after t=0: 3 packets"));
+  EXPECT_THAT(s, ::testing::HasSubstr("IPv6 outside the tunnel: 2 packets before t=0 (while the "
+                                      "VPN was up), 3 after"));
   EXPECT_THAT(s, ::testing::HasSubstr("plaintext DNS: 2 x a.test to 192.168.1.1"));
   EXPECT_THAT(s, ::testing::HasSubstr("after carrier-down (+0.000 ms): no leak"));
   EXPECT_THAT(s, ::testing::HasSubstr(
