@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -230,7 +231,7 @@ void run_app_agent(const AppAgentArgs& a) {
   };
   auto st = std::make_shared<State>();
   st->ops[0].op = "connect", st->ops[1].op = "send", st->ops[2].op = "dns";
-  auto run = [st](int i, std::function<void(Outcome&)> f) {
+  auto run = [st](int i, const std::function<void(Outcome&)>& f) {
     std::thread([st, i, f] {
       Outcome o;
       o.op = st->ops[i].op;

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "lab/experiment.hpp"
 #include "lab/vpn.hpp"
 #include "model/errors.hpp"
 #include "model/killswitch.hpp"
@@ -30,7 +32,10 @@ KillSwitchSpec lab_spec(const Scenario& s, const std::string& tunnel_ip, bool re
   k.endpoints = {
       {*IpPrefix::parse(ip_of(s.topology.vpn_ip4)), static_cast<uint16_t>(s.vpn.port), "udp"}};
   k.tunnel_if = s.vpn.client_if;
+  // The address the VPN hands out on a reconnection too: protected from the start, no reload.
   k.tunnel_addrs = {*IpPrefix::parse(tunnel_ip)};
+  if (!s.vpn.reconnect_tunnel_ip.empty() && ip_of(s.vpn.reconnect_tunnel_ip) != tunnel_ip)
+    k.tunnel_addrs.push_back(*IpPrefix::parse(ip_of(s.vpn.reconnect_tunnel_ip)));
   k.tunnel_dns = {*IpPrefix::parse(s.vpn.dns)};
   k.reject = reject;
   return k;
@@ -121,7 +126,8 @@ void KillSwitchLab::look(const std::string& reason) {
 
 void KillSwitchLab::after_action(const std::string& action, const VpnInfo& vpn) {
   if (!active()) return;
-  const bool protected_already = vpn.tunnel_ip == tunnel_ip_;
+  const bool protected_already =
+      vpn.tunnel_ip == tunnel_ip_ || vpn.tunnel_ip == ip_of(s_.vpn.reconnect_tunnel_ip);
   if (kind_ == KillSwitchKind::ours && !vpn.tunnel_ip.empty() && !protected_already) {
     tunnel_ip_ = vpn.tunnel_ip;
     apply_ours("re-applied", action + ": the tunnel's address is now " + tunnel_ip_);
@@ -164,9 +170,35 @@ std::optional<KillSwitchRun> KillSwitchLab::take(int64_t t0_ns) const {
 namespace ss::lab {
 namespace {
 
+// SIGINT/SIGTERM/SIGHUP held back while a lab exists, so that an interruption ends in the
+// lab's teardown (Interrupted is thrown where it is checked) instead of killing the process.
+class HeldSignals {
+ public:
+  HeldSignals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    ::sigprocmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~HeldSignals() {
+    timespec zero{};
+    while (::sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+  }
+  void check() const {
+    sigset_t pending;
+    ::sigpending(&pending);
+    for (int s : {SIGINT, SIGTERM, SIGHUP})
+      if (sigismember(&pending, s)) throw Interrupted(fmt::format("interrupted by signal {}", s));
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+};
+
 // Runs the app agent once in the client namespace and reads its outcomes (bounded).
 std::vector<AppOutcome> run_app_agent(Lab& lab, const Scenario& s, Micros bound,
-                                      const std::string& label) {
+                                      const std::string& label, const HeldSignals& signals) {
   const std::string server = ip_of(s.topology.server_ip4);
   auto& child = lab.spawn(lab.names().client, label,
                           {std::filesystem::read_symlink("/proc/self/exe"), "agent", "ks-app",
@@ -183,6 +215,7 @@ std::vector<AppOutcome> run_app_agent(Lab& lab, const Scenario& s, Micros bound,
     while ((n = ::read(child.stdout_fd(), buf, sizeof buf)) > 0)
       text.append(buf, static_cast<size_t>(n));
     if (n == 0 && child.poll_exit()) break;
+    signals.check();
     if (sys::mono_ns() > give_up) {
       child.stop(std::chrono::milliseconds(200));
       throw EnvironmentError(fmt::format("the app agent did not end within {} s; its log: {}",
@@ -225,6 +258,7 @@ std::vector<AppView> measure_app_views(const Scenario& s, Micros bound, bool ver
     if (verbose) fmt::print(stderr, "splitsecond: {}\n", what);
   };
   std::vector<AppView> views;
+  const HeldSignals signals;  // declared before the lab: released after its teardown
   Lab lab(new_run_prefix());
   say("building the lab (no VPN: the tunnel is down)");
   lab.apply(plan_topology(s, lab.names()));
@@ -240,12 +274,13 @@ std::vector<AppView> measure_app_views(const Scenario& s, Micros bound, bool ver
   int n = 0;
   for (const Variant v : {Variant{"none", std::nullopt}, Variant{"ours (reject)", true},
                           Variant{"ours (drop)", false}}) {
+    signals.check();
     say(std::string("applications under ") + v.name);
     if (v.reject)
       apply_nft(fd, killswitch_ruleset(lab_spec(s, ip_of(s.vpn.client_tunnel_ip), *v.reject)));
     else
       apply_nft(fd, killswitch_off(table));
-    views.push_back({v.name, run_app_agent(lab, s, bound, fmt::format("ks-app-{}", ++n))});
+    views.push_back({v.name, run_app_agent(lab, s, bound, fmt::format("ks-app-{}", ++n), signals)});
   }
   for (const auto& problem : lab.teardown()) say("teardown: " + problem);
   return views;
