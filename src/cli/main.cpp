@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   ss::cli::add_lab_commands(app);
   ss::cli::add_storm_commands(app);
   ss::cli::add_killswitch_commands(app);
+  ss::cli::add_watch_command(app);
   ss::cli::add_report_commands(app);
   ss::cli::add_reap_commands(app);
   ss::cli::add_sweep_commands(app);
