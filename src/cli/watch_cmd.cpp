@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "model/duration.hpp"
@@ -166,6 +167,8 @@ class Watcher {
   }
 
   void on_event(int64_t t, const Event& e) {
+    // After a resync, a late notice of a route the dump already found (and streamed).
+    if (summary_.resyncs > 0 && e.kind == "added" && state_.knows_route(e)) return;
     ++summary_.events;
     last_event_ns_ = t;
     emit(event_line(us(t), e));
@@ -179,12 +182,22 @@ class Watcher {
     if (recorder_.netlink_lost() != lost_seen_) {
       const int64_t lost = recorder_.netlink_lost() - lost_seen_;
       lost_seen_ = recorder_.netlink_lost();
+      const std::set<WatchRoute> before = state_.routes();
       load_snapshot();
       ++summary_.resyncs;
+      // Routes that came while notices were dropped (the recorder's own resync reports the
+      // ones that went).
+      int64_t found = 0;
+      for (const auto& r : state_.routes())
+        if (!before.count(r)) {
+          ++found;
+          emit(event_line(now_us(), unannounced_route_event(r, "added")));
+        }
       emit(notice_line(now_us(), "netlink-overrun",
                        fmt::format("the kernel dropped rtnetlink notifications ({} ENOBUFS, {} in "
-                                   "all): state reloaded from a dump ({} routes)",
-                                   lost, lost_seen_, state_.route_count())));
+                                   "all): state reloaded from a dump ({} routes, {} of them new "
+                                   "and unannounced, streamed above)",
+                                   lost, lost_seen_, state_.route_count(), found)));
     }
     evaluate();
     if (links_changed_) {

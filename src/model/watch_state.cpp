@@ -7,7 +7,7 @@
 namespace ss {
 namespace {
 
-constexpr int kArphrdEther = 1;       // ARPHRD_ETHER
+constexpr int kArphrdEther = 1;  // ARPHRD_ETHER
 
 std::string text(const nlohmann::json& d, const char* key) {
   if (!d.contains(key) || d[key].is_null()) return "";
@@ -28,7 +28,17 @@ bool is_host_route(const WatchRoute& r) {
          (r.family == "inet6" && r.dst.ends_with("/128"));
 }
 
+WatchRoute route_of(const nlohmann::json& d) {
+  return {text(d, "dst"),     text(d, "dev"),  text(d, "table"),
+          text(d, "gateway"), text(d, "type"), text(d, "family")};
+}
+
 }  // namespace
+
+bool WatchState::knows_route(const Event& e) const {
+  return e.layer == Layer::route && (e.kind == "added" || e.kind == "removed") &&
+         routes_.count(route_of(e.detail)) > 0;
+}
 
 bool is_tunnel_link(const WatchLink& l) {
   static const std::set<std::string> kinds = {"tun",  "wireguard", "ipip",   "gre",
@@ -39,6 +49,22 @@ bool is_tunnel_link(const WatchLink& l) {
 
 bool is_physical_link(const WatchLink& l) {
   return !is_tunnel_link(l) && l.type == kArphrdEther;  // loopback is ARPHRD_LOOPBACK
+}
+
+Event unannounced_route_event(const WatchRoute& r, const std::string& kind) {
+  Event e;
+  e.layer = Layer::route;
+  e.kind = kind;
+  const bool numeric =
+      !r.table.empty() && r.table.find_first_not_of("0123456789") == std::string::npos;
+  e.detail = {{"dst", r.dst},
+              {"dev", r.dev},
+              {"table", numeric ? nlohmann::json(std::stoll(r.table)) : nlohmann::json(r.table)},
+              {"gateway", r.gateway.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.gateway)},
+              {"type", r.type},
+              {"family", r.family},
+              {"notified", false}};
+  return e;
 }
 
 void WatchState::clear() {
@@ -75,8 +101,7 @@ void WatchState::apply(const Event& e) {
   }
   if (e.layer != Layer::route) return;
   if (e.kind == "added" || e.kind == "removed") {
-    WatchRoute r{text(d, "dst"),     text(d, "dev"),  text(d, "table"),
-                 text(d, "gateway"), text(d, "type"), text(d, "family")};
+    const WatchRoute r = route_of(d);
     if (e.kind == "added")
       routes_.insert(r);
     else

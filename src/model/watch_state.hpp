@@ -57,11 +57,18 @@ struct TunnelStatus {
   bool operator==(const TunnelStatus&) const = default;
 };
 
+// A route as an rtnetlink event of `kind` would carry it, marked "notified": false: what a
+// dump found that no notification announced (after an overrun).
+Event unannounced_route_event(const WatchRoute& r, const std::string& kind);
+
 class WatchState {
  public:
   // Applies one event of the recorder (link, addr, route with kinds added/removed/up/down,
   // rule-added/rule-removed); others are ignored.
   void apply(const Event& e);
+  // A route event whose route is already known (after a resync, a late notice of a route the
+  // dump already found).
+  bool knows_route(const Event& e) const;
   // Forgets everything (before a fresh snapshot is applied).
   void clear();
   TunnelStatus status() const;
@@ -69,6 +76,7 @@ class WatchState {
   // The addresses (without prefix length) on `dev` now.
   const std::set<std::string>& addresses(const std::string& dev) const;
   size_t route_count() const { return routes_.size(); }
+  const std::set<WatchRoute>& routes() const { return routes_; }
 
  private:
   std::optional<FullTunnel> split_or_default(const std::string& family) const;
