@@ -16,7 +16,7 @@ constexpr const char* kEverything = R"(name = "ks-everything"
 description = "A clean disconnect, a reconnect, a 200 ms flicker, a crash and a reconnect in one lab."
 [record]
 before = "500ms"
-window = "7s"
+window = "9s"
 [[timeline]]
 at = "0ms"
 action = "disconnect"
@@ -123,7 +123,8 @@ TEST_P(KillSwitchLab, OursLeaksNothingAcrossDisconnectFlickerCrashAndReconnect) 
   int64_t refused = 0;
   for (const auto& c : ks["counters_at_end"]) refused += c["packets"].get<int64_t>();
   EXPECT_GT(refused, 0);
-  // The tunnel came back after the last reconnect and carried traffic.
+  // The tunnel came back after the last reconnect and carried traffic (the window leaves 4 s
+  // after it: wg-quick's up takes a second or two on a loaded machine).
   EXPECT_GT(tunnel_in_after_last_action(ours), 5);
 
   EXPECT_EQ(host_state(), before);
