@@ -767,15 +767,24 @@ std::vector<std::string> string_list(const json& j) {
   return out;
 }
 
-// The address the server saw in the first ip-seen answer at or after t=0, from the events.
-std::optional<std::string> first_seen_after(const RunRecord& r) {
+// The first ip-seen answer at or after t=0, from the events: the address the server saw and
+// the client's own source address (the tunnel's, or the physical link's), ports dropped.
+struct FirstAnswer {
+  std::optional<std::string> seen, local;
+};
+
+FirstAnswer first_answer_after(const RunRecord& r) {
+  auto address = [](const std::optional<std::string>& a) -> std::optional<std::string> {
+    if (!a) return std::nullopt;
+    return a->substr(0, a->rfind(':'));
+  };
   for (const auto& e : r.events) {
     if (e.layer != Layer::probe || e.kind != "response" || e.t_us < 0) continue;
     const auto seen = json_str(e.detail, "seen_as");
     if (!seen) continue;
-    return seen->substr(0, seen->rfind(':'));
+    return {address(seen), address(json_str(e.detail, "local"))};
   }
-  return std::nullopt;
+  return {};
 }
 
 // How many times the address the server saw changed after t=0, from the last address before
@@ -818,13 +827,17 @@ ClaimResult flicker_address(const ClaimRuns& runs) {
       return not_measured(c, missing("ip-seen's server_saw_before and server_saw_after", run));
     const auto after = string_list(p->extra["server_saw_after"]);
     const RunRecord* r = run_of(runs, run);
-    const auto first = first_seen_after(*r);
+    const FirstAnswer answer = first_answer_after(*r);
+    const auto& first = answer.seen;
     // The address it had just before t=0: the one of the before set (one, unless it changed
     // already before the flicker; then the changes are counted from the first).
     const AddressChanges ch = address_changes(before.back(), first, after);
     std::string line = fmt::format(
         "{}: the server saw {} before t=0 and {} after{}; {} {} change{}", run, list_text(before),
-        list_text(after), first ? fmt::format(" (first answer after t=0: {})", *first) : "",
+        list_text(after),
+        first ? fmt::format(" (first answer after t=0: {}{})", *first,
+                            answer.local ? ", the client sending from " + *answer.local : "")
+              : "",
         ch.exact ? "exactly" : "at least", ch.at_least, ch.at_least == 1 ? "" : "s");
     if (!ch.exact)
       line += " (the record keeps which addresses the server saw after t=0, not their order)";
