@@ -1,5 +1,5 @@
 // splitsecond report RECORD.json [--html F] [--trace F] [--svg F]: renders a stored record (a
-// run or a claims report) as the terminal report, an HTML page, a trace or an SVG timeline.
+// run, a claims report or a gap sweep) as the terminal report, an HTML page, a trace or SVG.
 #include "cli/report_cmd.hpp"
 
 #include <fmt/format.h>
@@ -14,7 +14,10 @@
 
 #include "cli/commands.hpp"
 #include "model/errors.hpp"
+#include "model/sweep.hpp"
 #include "report/html.hpp"
+#include "report/sweep_svg.hpp"
+#include "report/sweep_table.hpp"
 #include "report/timeline.hpp"
 #include "report/trace.hpp"
 
@@ -105,9 +108,21 @@ void report(const std::string& path, const ReportFiles& files) {
     write_report_files(claims, {}, files);
     return;
   }
+  if (schema == "splitsecond.sweep/1") {
+    if (!files.trace.empty())
+      throw UsageError(fmt::format(
+          "{}: a sweep record holds each lab's outcomes, no timeline for --trace (each lab's own "
+          "record has one: report it)",
+          path));
+    const SweepRecord s = sweep_from_json(j, path);  // UsageError naming the file
+    if (!files.any()) fmt::print("{}", report::render_sweep_table(summarize(s)));
+    write_report_files(s, files);
+    return;
+  }
   throw UsageError(fmt::format(
-      "{}: schema '{}' is not one `report` renders (splitsecond.run/1, splitsecond.claims/1)", path,
-      schema));
+      "{}: schema '{}' is not one `report` renders (splitsecond.run/1, splitsecond.claims/1, "
+      "splitsecond.sweep/1)",
+      path, schema));
 }
 
 }  // namespace
@@ -143,12 +158,21 @@ void write_report_files(const std::vector<ClaimResult>& claims, const ClaimRuns&
   print_written(files.trace, "the trace");
 }
 
+void write_report_files(const SweepRecord& r, const ReportFiles& files) {
+  if (!files.html.empty()) write_file(files.html, report::html_sweep_page(r));
+  if (!files.svg.empty())
+    write_file(files.svg, report::render_sweep_svg(summarize(r), report::sweep_title(r)));
+  print_written(files.html, "the HTML report");
+  print_written(files.svg, "the SVG plot");
+}
+
 void add_report_commands(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto files = std::make_shared<ReportFiles>();
   auto* cmd = app.add_subcommand(
-      "report", "render a stored record (run or claims) as text, HTML, a trace or an SVG timeline");
-  cmd->add_option("record", *path, "a record written by `run --json` or `claims --json`")
+      "report", "render a stored record (run, claims or sweep) as text, HTML, a trace or SVG");
+  cmd->add_option("record", *path,
+                  "a record written by `run --json`, `claims --json` or `gap-sweep --json`")
       ->required();
   add_report_options(*cmd, *files, true);
   cmd->callback([path, files] { report(*path, *files); });

@@ -6,6 +6,7 @@
 
 #include "model/claims.hpp"
 #include "model/record.hpp"
+#include "model/sweep.hpp"
 
 namespace ss::cli {
 
@@ -24,5 +25,7 @@ void check_report_files(const ReportFiles& files);
 void write_report_files(const RunRecord& r, const ReportFiles& files);
 void write_report_files(const std::vector<ClaimResult>& claims, const ClaimRuns& runs,
                         const ReportFiles& files);
+// A sweep: --html and --svg (the plot); it has no timeline for a trace.
+void write_report_files(const SweepRecord& r, const ReportFiles& files);
 
 }  // namespace ss::cli

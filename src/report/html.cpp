@@ -237,7 +237,9 @@ std::string run_body(const RunRecord& r, const std::string& id) {
          timeline_card(r, t, id) + leaks_card(r) + survival_card(r) + events_card(r);
 }
 
-std::string page(const std::string& title, const std::string& body) {
+}  // namespace
+
+std::string html_page(const std::string& title, const std::string& body) {
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
@@ -245,12 +247,15 @@ std::string page(const std::string& title, const std::string& body) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta name=\"generator\" content=\"splitsecond {}\"><title>{}</title><style>{}</style>"
       "<script>{}</script></head>\n<body><main>{}<footer>Rendered by splitsecond {} from the "
-      "record alone: every mark is something the run recorded. Times are relative to t=0, the "
-      "first action.</footer><pre id=\"script-errors\" hidden></pre></main><div id=\"tip\" "
+      "record alone: every mark and figure is something a run recorded; timeline times are "
+      "relative to t=0, the first action.</footer><pre id=\"script-errors\" "
+      "hidden></pre></main><div id=\"tip\" "
       "hidden></div><script>{}</script></body></html>\n",
       SPLITSECOND_VERSION, esc(title), kReportCss, kReportHeadScript, body, SPLITSECOND_VERSION,
       kReportScript);
 }
+
+namespace {
 
 std::string verdict_class(const std::string& v) {
   return v == "confirmed" || v == "contradicted" || v == "depends" ? v : "not-measured";
@@ -289,9 +294,9 @@ std::string html_run_page(const RunRecord& r) {
   std::string body = fmt::format(
       "<header><h1>splitsecond <span class=\"what\">scenario</span> {}</h1><p class=\"sub\">{} "
       "disconnect, {} via {}, window {:.0f} ms</p></header>",
-      esc(r.scenario), esc(r.disconnect), esc(r.vpn.kind), esc(or_unrecorded(r.vpn.client)),
-      r.window_ms);
-  return page("splitsecond: " + r.scenario, body + run_body(r, "timeline-1"));
+      esc(r.scenario), esc(r.disconnect), esc(r.vpn.kind),
+      esc(r.vpn.client.empty() ? r.vpn.implementation : r.vpn.client), r.window_ms);
+  return html_page("splitsecond: " + r.scenario, body + run_body(r, "timeline-1"));
 }
 
 std::string html_claims_page(const std::vector<ClaimResult>& claims,
@@ -333,7 +338,7 @@ std::string html_claims_page(const std::vector<ClaimResult>& claims,
                 "scenario {1}, {2} disconnect</p>",
                 esc(variant), esc(r.scenario), esc(r.disconnect)) +
             run_body(r, fmt::format("timeline-{}", ++n)) + "</section>";
-  return page("splitsecond: claims", body);
+  return html_page("splitsecond: claims", body);
 }
 
 std::string timeline_svg(const RunRecord& r) {

@@ -9,6 +9,7 @@
 
 #include "model/claims.hpp"
 #include "model/record.hpp"
+#include "model/sweep.hpp"
 
 namespace ss::report {
 
@@ -23,6 +24,16 @@ std::string html_run_page(const RunRecord& r);
 // claims report, which holds the verdicts only).
 std::string html_claims_page(const std::vector<ClaimResult>& claims,
                              const std::map<std::string, RunRecord>& runs = {});
+
+// A gap sweep (splitsecond.sweep/1): its definition, the plot of survival by gap, the table
+// of outcomes per probe and gap, and each lab.
+std::string html_sweep_page(const SweepRecord& r);
+
+// The sweep's plot title, as gap-sweep --svg writes it.
+std::string sweep_title(const SweepRecord& r);
+
+// A whole page around `body`: the style and both scripts inlined, the page policy, the footer.
+std::string html_page(const std::string& title, const std::string& body);
 
 // The timeline alone as an SVG document, in its default view (no script).
 std::string timeline_svg(const RunRecord& r);

@@ -158,16 +158,24 @@ const char* const kReportScript = R"js(
         var decade = W / (view.b - view.a);
         var mults = decade > 420 ? [1, 2, 5] : [1];
         out.push(0);
-        for (var p = U; p <= 1e11; p *= 10)
+        for (var p = 1; p <= 1e11; p *= 10)
           mults.forEach(function (m) { out.push(p * m, -p * m); });
-        if (decade > 420) for (t = 1; t < U; t++) out.push(t, -t);
       } else {
         var raw = (x1 - x0) / (W / 95), mag = Math.pow(10, Math.floor(Math.log10(raw)));
         var step = [1, 2, 5, 10].map(function (m) { return m * mag; })
           .filter(function (s) { return s >= raw; })[0];
         for (t = Math.ceil(x0 / step); t * step <= x1; t++) out.push(+(t * step).toPrecision(12));
       }
-      return out.filter(function (t) { var x = X(t); return x >= L - 0.5 && x <= L + W + 0.5; });
+      out = out.filter(function (t) { var x = X(t); return x >= L + 12 && x <= L + W - 12; });
+      // Labels must not collide: t=0 first, then the farthest from it (log ticks crowd near 0).
+      out.sort(function (p, q) { return p === 0 ? -1 : q === 0 ? 1 : Math.abs(q) - Math.abs(p); });
+      var placed = [];
+      return out.filter(function (t) {
+        var x = X(t);
+        if (placed.some(function (y) { return Math.abs(x - y) < 52; })) return false;
+        placed.push(x);
+        return true;
+      });
     }
 
     function axis() {

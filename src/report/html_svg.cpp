@@ -89,14 +89,19 @@ std::string lane_marks(const Lane& lane, const Timeline& t, const View& v, doubl
   return out;
 }
 
-// Ticks at 0 and at every power of ten from kUnit outwards, both sides, within the view.
+// Ticks at 0 and at every power of ten of microseconds, both sides, within the view; a label
+// only where it does not collide with one placed before (t=0 first, then outwards in).
 std::string static_axis(const View& v, double y_labels, double y_top, double y_bottom) {
-  std::string out;
   std::vector<double> ticks = {0};
-  for (double t = kUnit; t <= 1e9; t *= 10) ticks.insert(ticks.end(), {t, -t});
+  for (double t = 1e9; t >= 1; t /= 10) ticks.insert(ticks.end(), {t, -t});
+  std::vector<double> placed;
+  std::string out;
   for (double t : ticks) {
     const double x = v.x(t);
-    if (x < kLeft - 0.5 || x > kLeft + kPlot + 0.5) continue;
+    if (x < kLeft + 12 || x > kLeft + kPlot - 12) continue;  // a label cut by the edge
+    if (std::any_of(placed.begin(), placed.end(), [&](double p) { return std::abs(p - x) < 52; }))
+      continue;
+    placed.push_back(x);
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/><text class=\"tick\" "
         "x=\"{0}\" y=\"{3}\">{4}</text>",
