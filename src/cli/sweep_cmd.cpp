@@ -303,10 +303,20 @@ class LabPool {
   size_t total_ = 0, done_ = 0;
 };
 
+// A bound on how late a lab may carry out its carrier-up before the sweep says so.
+constexpr Micros kLateBound{10'000};
+
 void write_outputs(const SweepRecord& r, const std::string& json_path,
                    const std::string& svg_path) {
   const SweepSummary summary = summarize(r);
   fmt::print("{}", report::render_sweep_table(summary));
+  if (const auto late = late_carrier_ups(r, kLateBound); late.labs > 0)
+    fmt::print(
+        "in {} lab(s) the carrier-up began more than {} after its gap (at most {:.1f} ms late, at "
+        "gap {}): each lab's carrier_up_at_us has the gap as carried out; fewer --jobs keep it "
+        "closer\n",
+        late.labs, format_duration(kLateBound), late.max_late_us / 1000.0,
+        format_duration(late.max_late_gap));
   if (!json_path.empty()) write_file(json_path, sweep_to_json(r).dump(2) + "\n");
   if (!svg_path.empty()) {
     const std::string title =

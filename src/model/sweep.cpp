@@ -163,6 +163,21 @@ SweepSummary summarize(const SweepRecord& r) {
   return s;
 }
 
+LateCarrierUps late_carrier_ups(const SweepRecord& r, Micros bound) {
+  LateCarrierUps out;
+  for (const auto& it : r.items) {
+    if (!it.carrier_up_at_us) continue;
+    const int64_t late = *it.carrier_up_at_us - it.item.gap.count();
+    if (late <= bound.count()) continue;
+    ++out.labs;
+    if (late > out.max_late_us) {
+      out.max_late_us = late;
+      out.max_late_gap = it.item.gap;
+    }
+  }
+  return out;
+}
+
 // ---- JSON (schema splitsecond.sweep/1, docs/schema/sweep.schema.json) ----
 
 namespace {

@@ -103,6 +103,15 @@ struct SweepSummary {
 };
 SweepSummary summarize(const SweepRecord& r);
 
+// Labs whose carrier-up began more than `bound` after its planned gap (a busy machine delays
+// the lab's loop): how many, and the latest of them.
+struct LateCarrierUps {
+  int labs = 0;
+  int64_t max_late_us = 0;
+  Micros max_late_gap{0};
+};
+LateCarrierUps late_carrier_ups(const SweepRecord& r, Micros bound);
+
 nlohmann::json sweep_to_json(const SweepRecord& r);  // with its summary
 // UsageError naming `origin` for anything that is not a sweep record.
 SweepRecord sweep_from_json(const nlohmann::json& j, const std::string& origin);

@@ -194,6 +194,18 @@ TEST(SweepSummary, ALabWithoutARecordCountsForNoProbe) {
   EXPECT_EQ(s.labs_failed, (std::vector<int>{3, 3}));
 }
 
+TEST(SweepSummary, LateCarrierUpsAreCounted) {
+  auto r = sample_sweep();  // every carrier-up 300 us after its gap, one without any
+  EXPECT_EQ(ss::late_carrier_ups(r, 1ms).labs, 0);
+  r.items[1].carrier_up_at_us = 50'000 + 30'000;
+  r.items[4].carrier_up_at_us = 2'000'000 + 12'000;
+  const auto late = ss::late_carrier_ups(r, 10ms);
+  EXPECT_EQ(late.labs, 2);
+  EXPECT_EQ(late.max_late_us, 30'000);
+  EXPECT_EQ(late.max_late_gap, Micros(50ms));
+  EXPECT_EQ(ss::late_carrier_ups(r, 100us).labs, 5);
+}
+
 TEST(SweepRecordTriggers, TheCarrierUpComesFromTheTimelineTriggers) {
   ss::RunRecord rec;
   EXPECT_FALSE(ss::carrier_up_at(rec));
