@@ -55,6 +55,17 @@ class Reap {
   std::unique_ptr<reaplab::Output> out;
 };
 
+// A UDP socket from `src` connected to the server (no listener needed: it only waits).
+ss::sys::Fd udp_connected_in(int netns_fd, const std::string& src, const std::string& dst) {
+  ss::sys::NetnsGuard in(netns_fd);
+  ss::sys::Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in from = reaplab::v4(src, 0), to = reaplab::v4(dst, 9);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&from), sizeof from) < 0 ||
+      ::connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+    return {};
+  return fd;
+}
+
 void remove_tunnel_address(const reaplab::NsPair& lab, int64_t* before, int64_t* after) {
   ss::sys::Netlink nl(lab.client_fd.get());
   *before = mono_ns();
@@ -83,9 +94,13 @@ TEST(Reap, AbortsTheConnectionOfARemovedAddressAndLeavesOthersAlone) {
   Conn other = connection_from(lab, kClientAddr);
   ASSERT_TRUE(tunnel.server_side && other.server_side);
 
+  ss::sys::Fd udp = udp_connected_in(lab.client_fd.get(), kTunnelAddr, kServerAddr);
+  ASSERT_TRUE(udp);
+
   Reap reap(lab.client, {});
   ASSERT_TRUE(reap.out->wait_for("watching every interface", 10000)) << reap.out->text;
   auto ended = blocked_recv(tunnel.client.get(), 5000);
+  auto udp_ended = blocked_recv(udp.get(), 5000);
   int64_t before = 0, after = 0;
   remove_tunnel_address(lab, &before, &after);
   const Blocked b = ended.get();
@@ -97,8 +112,9 @@ TEST(Reap, AbortsTheConnectionOfARemovedAddressAndLeavesOthersAlone) {
       "it returned)\n",
       since_call_ms, since_return_ms);
   RecordProperty("econnaborted_after_removal_us", static_cast<int>(since_call_ms * 1000));
-  ASSERT_TRUE(reap.out->wait_for("destroyed 1 sockets (tcp 1, udp 0)", 5000)) << reap.out->text;
+  ASSERT_TRUE(reap.out->wait_for("destroyed 2 sockets (tcp 1, udp 1)", 5000)) << reap.out->text;
   std::printf("%s", reap.out->text.c_str());
+  EXPECT_EQ(udp_ended.get().error, ECONNABORTED);
   EXPECT_NE(reap.out->text.find("198.51.100.2/32 removed from d0 (address removed)"),
             std::string::npos)
       << reap.out->text;
@@ -124,6 +140,52 @@ TEST(Reap, AbortsTheConnectionOfARemovedAddressAndLeavesOthersAlone) {
   ::setsockopt(other.client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   EXPECT_EQ(::recv(other.client.get(), buf, sizeof buf, 0), 4);
   EXPECT_EQ(reaplab::tcp_state_of(lab.client, kClientAddr), "ESTAB\n");
+}
+
+TEST(Reap, AbortsAnIPv6Connection) {
+  REQUIRE_ROOT();
+  reaplab::NsPair lab;
+  ASSERT_TRUE(lab.ok) << lab.error;
+  const std::string c = "ip -n " + lab.client + " ", s = "ip -n " + lab.server + " ";
+  ASSERT_EQ(labtest::sh("set -e; " + c + "addr add 2001:db8::2/64 dev c0 nodad; " + s +
+                        "addr add 2001:db8::1/64 dev s0 nodad; " + c +
+                        "addr add 2001:db8:1::2/128 dev d0 nodad; " + s +
+                        "route add 2001:db8:1::/64 via 2001:db8::2")
+                .status,
+            0);
+  ss::sys::Fd listener, client, server_side;
+  {
+    ss::sys::NetnsGuard in(lab.server_fd.get());
+    listener.reset(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    ::inet_pton(AF_INET6, "2001:db8::1", &a.sin6_addr);
+    ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(listener.get(), 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
+    ss::sys::NetnsGuard to_client(lab.client_fd.get());
+    client.reset(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in6 from{};
+    from.sin6_family = AF_INET6;
+    ::inet_pton(AF_INET6, "2001:db8:1::2", &from.sin6_addr);
+    ASSERT_EQ(::bind(client.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+        << strerror(errno);
+  }
+  server_side = reaplab::accept_within(listener.get(), 2000);
+  ASSERT_TRUE(server_side);
+  Reap reap(lab.client, {"--interface", "d0"});
+  ASSERT_TRUE(reap.out->wait_for("watching interfaces d0", 10000)) << reap.out->text;
+  auto ended = blocked_recv(client.get(), 5000);
+  ss::sys::Netlink nl(lab.client_fd.get());
+  nl.delete_address("d0", ss::sys::Prefix::parse("2001:db8:1::2/128"));
+  EXPECT_EQ(ended.get().error, ECONNABORTED) << reap.out->text;
+  EXPECT_TRUE(
+      reap.out->wait_for("2001:db8:1::2/128 removed from d0 (address removed): "
+                         "destroyed 1 sockets (tcp 1, udp 0)",
+                         5000))
+      << reap.out->text;
 }
 
 TEST(Reap, WithoutReapTheConnectionHangs) {
