@@ -179,7 +179,10 @@ class Watcher {
   // Once per read of the rtnetlink socket: a lost notification means a fresh snapshot; then
   // the tunnel is judged again (once per batch: a flood of routes is not judged per route).
   void after_batch() {
-    if (recorder_.netlink_lost() != lost_seen_) {
+    // Reloaded once the recorder has read its queue empty after an overrun: until then the
+    // kernel drops every notice, so an earlier dump would miss what comes meanwhile.
+    if (recorder_.netlink_resyncs() != resyncs_seen_) {
+      resyncs_seen_ = recorder_.netlink_resyncs();
       const int64_t lost = recorder_.netlink_lost() - lost_seen_;
       lost_seen_ = recorder_.netlink_lost();
       const std::set<WatchRoute> before = state_.routes();
@@ -307,7 +310,7 @@ class Watcher {
   WatchSummary summary_;
   std::map<std::string, std::unique_ptr<observe::Capture>> captures_;
   std::unique_ptr<observe::SockDestroyListener> destroy_;
-  int64_t lost_seen_ = 0, last_event_ns_ = 0;
+  int64_t lost_seen_ = 0, resyncs_seen_ = 0, last_event_ns_ = 0;
   bool links_changed_ = false, capture_refused_ = false;
 };
 

@@ -61,6 +61,10 @@ int64_t Recorder::netlink_lost() const {
   return monitor_->overruns();
 }
 
+int64_t Recorder::netlink_resyncs() const {
+  return monitor_->overrun_resyncs();
+}
+
 Observations Recorder::take() {
   Observations out = std::move(obs_);
   obs_ = {};

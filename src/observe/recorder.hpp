@@ -49,6 +49,8 @@ class Recorder {
   void stream_to(RecorderSink sink) { sink_ = std::move(sink); }
   // ENOBUFS overruns of the rtnetlink socket so far.
   int64_t netlink_lost() const;
+  // Route dumps made once the queue was read empty after an overrun (NetlinkMonitor).
+  int64_t netlink_resyncs() const;
 
  private:
   void drain_capture();

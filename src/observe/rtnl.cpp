@@ -309,15 +309,16 @@ int NetlinkMonitor::fd() const {
 
 void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>>& out) {
   alignas(nlmsghdr) char buf[1 << 16];
-  bool link_went = false;
-  const int64_t overruns_before = overruns_;
+  bool link_went = false, drained = false;
   for (int reads = 0; reads < 4096; ++reads) {
     ssize_t n = ::recv(fd(), buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == ENOBUFS) {
         ++overruns_;
+        resync_pending_ = true;
         continue;
       }
+      drained = errno == EAGAIN;
       if (errno == EAGAIN || errno == EINTR) break;
       throw sys::SysError("recv", "netlink monitor", errno);
     }
@@ -342,8 +343,14 @@ void NetlinkMonitor::drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>
     }
   }
   // Only once everything queued is read: a notification still queued is not "unnotified".
-  // After an overrun the kernel dropped notices: the dump is the only truth left.
-  if (link_went || overruns_ != overruns_before) resync_routes(now_ns, out);
+  // After an overrun the kernel dropped notices (and drops them until the queue is empty):
+  // once it is, the dump is the only truth left.
+  const bool after_overrun = resync_pending_ && drained;
+  if (link_went || after_overrun) resync_routes(now_ns, out);
+  if (after_overrun) {
+    resync_pending_ = false;
+    ++overrun_resyncs_;
+  }
 }
 
 }  // namespace ss::observe

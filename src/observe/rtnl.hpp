@@ -47,6 +47,9 @@ class NetlinkMonitor {
   // is counted in overruns(), never ignored.
   void drain(int64_t now_ns, std::vector<std::pair<int64_t, Event>>& out);
   int64_t overruns() const { return overruns_; }
+  // Dumps made after overruns. The kernel drops every notification while the socket's queue
+  // is not empty again after an overrun, so the dump waits until it is (EAGAIN).
+  int64_t overrun_resyncs() const { return overrun_resyncs_; }
 
  private:
   // The kernel does not announce the IPv4 routes it flushes with a link that goes down or
@@ -63,6 +66,8 @@ class NetlinkMonitor {
   std::set<std::string> reported_unnotified_;
   RtnlDecoder decoder_;
   int64_t overruns_ = 0;
+  int64_t overrun_resyncs_ = 0;
+  bool resync_pending_ = false;
 };
 
 }  // namespace ss::observe

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "lab_util.hpp"
@@ -76,23 +77,37 @@ class Child {
   int status_ = -1;
 };
 
-std::vector<json> read_lines(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  for (std::string line; std::getline(f, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(std::move(j));
+// The watch's NDJSON file, read as it grows: each complete line parsed once.
+class Stream {
+ public:
+  explicit Stream(std::string path) : path_(std::move(path)) {}
+  const std::vector<json>& poll() {
+    std::ifstream f(path_);
+    f.seekg(pos_);
+    for (std::string line; std::getline(f, line);) {
+      if (f.eof()) break;  // no newline yet: the writer is mid-line
+      pos_ += static_cast<std::streamoff>(line.size() + 1);
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_discarded()) lines_.push_back(std::move(j));
+    }
+    return lines_;
   }
-  return out;
-}
+
+ private:
+  std::string path_;
+  std::streamoff pos_ = 0;
+  std::vector<json> lines_;
+};
 
 using Pred = std::function<bool(const json&)>;
 
 // Waits (bounded in count and time) until a line of the stream matches.
-std::optional<json> wait_line(const std::string& path, const Pred& pred, int timeout_ms = 15000) {
+std::optional<json> wait_line(Stream& s, const Pred& pred, int timeout_ms = 15000) {
+  size_t checked = 0;
   for (int i = 0; i < timeout_ms / 25; ++i) {
-    for (const auto& j : read_lines(path))
-      if (pred(j)) return j;
+    const auto& lines = s.poll();
+    for (; checked < lines.size(); ++checked)
+      if (pred(lines[checked])) return lines[checked];
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return std::nullopt;
@@ -158,15 +173,16 @@ TEST(Watch, FindsTheTunnelMarksTheDisconnectAndAlarmsOnALeak) {
   const std::string out = labtest::temp_path("watch.ndjson"), log = out + ".log";
   const std::string wg = pair.prefix() + "w";  // unique: wireguard-go's UAPI path is shared
   Child watch(watch_argv(pair, out), log);
-  ASSERT_TRUE(wait_line(out, type_kind("notice", "started"))) << labtest::slurp(log);
-  ASSERT_TRUE(wait_line(out, type_kind("notice", "capture"))) << labtest::slurp(log);
+  Stream stream(out);
+  ASSERT_TRUE(wait_line(stream, type_kind("notice", "started"))) << labtest::slurp(log);
+  ASSERT_TRUE(wait_line(stream, type_kind("notice", "capture"))) << labtest::slurp(log);
 
   // Before any tunnel: a DNS query is no leak of anything.
   ASSERT_EQ(pair.in_client(kDnsQuery).status, 0);
 
   Child wireguard({"ip", "netns", "exec", pair.client(), "wireguard-go", "-f", wg},
                   labtest::temp_path("wg.log"));
-  ASSERT_TRUE(wait_line(out, [&](const json& j) {
+  ASSERT_TRUE(wait_line(stream, [&](const json& j) {
     return j.value("type", "") == "event" && j["layer"] == "link" && j["kind"] == "added" &&
            j["detail"]["ifname"] == wg;
   })) << "wireguard-go's interface never appeared";
@@ -175,7 +191,7 @@ TEST(Watch, FindsTheTunnelMarksTheDisconnectAndAlarmsOnALeak) {
                            "0.0.0.0/1 dev " +
                            wg + "; ip route add 128.0.0.0/1 dev " + wg);
   ASSERT_EQ(up.status, 0) << up.err;
-  auto connect = wait_line(out, type_kind("mark", "connect"));
+  auto connect = wait_line(stream, type_kind("mark", "connect"));
   ASSERT_TRUE(connect) << "the tunnel was not found";
   EXPECT_EQ((*connect)["dev"], wg);
   EXPECT_NE((*connect)["how"].get<std::string>().find("split-routes"), std::string::npos);
@@ -183,14 +199,14 @@ TEST(Watch, FindsTheTunnelMarksTheDisconnectAndAlarmsOnALeak) {
   // The tunnel's own traffic to its endpoint, then a DNS query out of en0 while it is up.
   ASSERT_EQ(pair.in_client("printf x > /dev/udp/198.51.100.1/51820").status, 0);
   ASSERT_EQ(pair.in_client(kDnsQuery).status, 0);
-  auto alarm = wait_line(out, type_kind("alarm", "dns"));
+  auto alarm = wait_line(stream, type_kind("alarm", "dns"));
   ASSERT_TRUE(alarm) << "no alarm for the DNS query out of en0";
   EXPECT_EQ((*alarm)["interface"], "en0");
   EXPECT_EQ((*alarm)["dst"], "192.0.2.1");
   EXPECT_EQ((*alarm)["qname"], "whoami.test");
 
   ASSERT_EQ(pair.in_client("ip link del " + wg).status, 0);
-  auto disconnect = wait_line(out, type_kind("mark", "disconnect"));
+  auto disconnect = wait_line(stream, type_kind("mark", "disconnect"));
   ASSERT_TRUE(disconnect) << "the disconnect was not marked";
   EXPECT_EQ((*disconnect)["dev"], wg);
   EXPECT_EQ((*disconnect)["n"], 1);
@@ -200,12 +216,12 @@ TEST(Watch, FindsTheTunnelMarksTheDisconnectAndAlarmsOnALeak) {
   // socket destroyed.
   ASSERT_EQ(pair.in_client(kDnsQuery).status, 0);
   pair.in_client("exec 3<>/dev/tcp/127.0.0.1/9");
-  ASSERT_TRUE(wait_line(out, [](const json& j) {
+  ASSERT_TRUE(wait_line(stream, [](const json& j) {
     return j.value("type", "") == "destroyed" && j["proto"] == "tcp" && j["dst"] == "127.0.0.1";
   })) << "no destroyed socket streamed";
 
   EXPECT_EQ(watch.stop(SIGINT), 0) << labtest::slurp(log);
-  const auto lines = read_lines(out);
+  const auto& lines = stream.poll();
   EXPECT_EQ(count(lines, [](const json& j) { return j.value("type", "") == "alarm"; }), 1)
       << "only the query sent while the tunnel was up";
   EXPECT_EQ(count(lines,
@@ -239,13 +255,14 @@ TEST(Watch, SurvivesARouteFloodAndReportsWhatTheKernelDropped) {
         << "::/64 dev en0\n";
   }
   Child watch(watch_argv(pair, out), log);
-  ASSERT_TRUE(wait_line(out, type_kind("notice", "started"))) << labtest::slurp(log);
+  Stream stream(out);
+  ASSERT_TRUE(wait_line(stream, type_kind("notice", "started"))) << labtest::slurp(log);
   auto flood = labtest::sh("ip -n " + pair.client() + " -batch " + batch);
   ASSERT_EQ(flood.status, 0) << flood.err;
   // One more change after the flood: seen means the watch kept reading.
   ASSERT_EQ(pair.in_client("ip route add 2001:db8:ffff::/64 dev en0").status, 0);
   ASSERT_TRUE(wait_line(
-      out,
+      stream,
       [](const json& j) {
         return j.value("type", "") == "event" && j["layer"] == "route" &&
                j["detail"]["dst"] == "2001:db8:ffff::/64";
@@ -253,7 +270,7 @@ TEST(Watch, SurvivesARouteFloodAndReportsWhatTheKernelDropped) {
       60000))
       << "the watch did not keep up after the flood";
   EXPECT_EQ(watch.stop(SIGINT), 0) << labtest::slurp(log);
-  const auto lines = read_lines(out);
+  const auto& lines = stream.poll();
   const int seen = count(lines, [](const json& j) {
     return j.value("type", "") == "event" && j["layer"] == "route" && j["kind"] == "added" &&
            j["detail"]["dst"].get<std::string>().starts_with("2001:db8:") &&
@@ -281,7 +298,9 @@ TEST(Watch, BadInputIsRefusedAndChangesNothing) {
   REQUIRE_ROOT();
   Pair pair;
   ASSERT_TRUE(pair.ok()) << pair.error();
-  const std::string before = labtest::sh("ip netns list").out;
+  // Only this test's namespaces: other runs may come and go meanwhile.
+  auto ours = [&] { return labtest::sh("ip netns list | grep -c '^" + pair.prefix() + "-'").out; };
+  const std::string before = ours();
   auto no_ns =
       labtest::sh(labtest::bin() + " watch --netns " + pair.prefix() + "-nope --duration 1s");
   EXPECT_EQ(no_ns.status, 2) << no_ns.err;
@@ -302,5 +321,66 @@ TEST(Watch, BadInputIsRefusedAndChangesNothing) {
   EXPECT_NE(host.out.find("\"capture-unavailable\""), std::string::npos) << host.out;
   EXPECT_NE(host.out.find("CAP_NET_RAW"), std::string::npos) << host.out;
   EXPECT_NE(host.out.find("\"summary\""), std::string::npos) << host.out;
-  EXPECT_EQ(labtest::sh("ip netns list").out, before) << "a namespace appeared or went";
+  EXPECT_EQ(ours(), before) << "a namespace appeared or went";
+}
+
+// The same, with the watch stopped (SIGSTOP) through a flood larger than its socket's buffer:
+// the kernel must drop notices. They are counted, the state reloaded from a dump, and every
+// route either announced or streamed from that dump.
+TEST(Watch, AnOverrunIsCountedAndResynchronised) {
+  REQUIRE_ROOT();
+  Pair pair;
+  ASSERT_TRUE(pair.ok()) << pair.error();
+  const std::string out = labtest::temp_path("overrun.ndjson"), log = out + ".log";
+  const std::string batch = labtest::temp_path("overrun.batch");
+  constexpr int kRoutes = 80000;
+  {
+    std::ofstream b(batch);
+    for (int i = 0; i < kRoutes; ++i)
+      b << "route add 2001:db8:" << std::hex << (i / 256 + 1) << ":" << (i % 256) << std::dec
+        << "::/64 dev en0\n";
+  }
+  Child watch(watch_argv(pair, out), log);
+  Stream stream(out);
+  ASSERT_TRUE(wait_line(stream, type_kind("notice", "started"))) << labtest::slurp(log);
+  ASSERT_EQ(::kill(watch.pid(), SIGSTOP), 0);
+  auto flood = labtest::sh("ip -n " + pair.client() + " -batch " + batch, 300);
+  ::kill(watch.pid(), SIGCONT);
+  ASSERT_EQ(flood.status, 0) << flood.err;
+  auto overrun = wait_line(stream, type_kind("notice", "netlink-overrun"), 60000);
+  ASSERT_TRUE(overrun) << "a stopped reader and " << kRoutes << " routes: no overrun reported";
+  // Everything queued is read once the tables match: one more route, then its line.
+  ASSERT_EQ(pair.in_client("ip route add 2001:db8:ffff::/64 dev en0").status, 0);
+  ASSERT_TRUE(wait_line(
+      stream,
+      [](const json& j) {
+        return j.value("type", "") == "event" && j["layer"] == "route" &&
+               j["detail"]["dst"] == "2001:db8:ffff::/64";
+      },
+      60000))
+      << "the watch did not keep reading after the overrun";
+  EXPECT_EQ(watch.stop(SIGINT), 0) << labtest::slurp(log);
+  const auto& lines = stream.poll();
+  std::set<std::string> streamed;
+  int unannounced = 0;
+  for (const auto& j : lines) {
+    if (j.value("type", "") != "event" || j["layer"] != "route" || j["kind"] != "added") continue;
+    const auto dst = j["detail"]["dst"].get<std::string>();
+    if (!dst.starts_with("2001:db8:") || dst == "2001:db8:ffff::/64") continue;
+    streamed.insert(dst);
+    if (!j["detail"].value("notified", true)) ++unannounced;
+  }
+  const json& summary = lines.back();
+  ASSERT_EQ(summary["type"], "summary");
+  std::cout << "overrun: " << kRoutes << " routes while the watch was stopped, "
+            << summary["netlink_lost"] << " ENOBUFS, " << summary["resyncs"] << " resyncs, "
+            << streamed.size() - unannounced << " announced + " << unannounced
+            << " found by the dump\n";
+  EXPECT_GE(summary["netlink_lost"].get<int64_t>(), 1);
+  EXPECT_GE(summary["resyncs"].get<int>(), 1);
+  EXPECT_GE(unannounced, 1);
+  EXPECT_EQ(streamed.size(), static_cast<size_t>(kRoutes)) << "a route neither announced nor found";
+  std::remove(out.c_str());
+  std::remove(log.c_str());
+  std::remove(batch.c_str());
 }
