@@ -111,6 +111,7 @@ class Reaper {
 
   void resync(const std::vector<path::Change>& now, int64_t read_ns) {
     std::vector<LocalAddress> fresh;
+    fresh.reserve(now.size());
     for (const auto& c : now) fresh.push_back(local_address(c));
     for (const auto& a : book_.replace_all(fresh))
       reap(a, "address gone (found by a dump after lost notifications)", read_ns);
@@ -143,6 +144,7 @@ class Reaper {
     }
     const auto ids = sockets_for(removed.address);
     std::vector<ReapSocket> sockets;
+    sockets.reserve(ids.size());
     for (const auto& s : ids) sockets.push_back(reap_socket(s));
     int tcp = 0, udp = 0, gone = 0, failed = 0;
     for (size_t i : reap_victims(removed.address, policy_, sockets)) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -62,8 +63,7 @@ bool same_address(int family, const std::array<uint8_t, 16>& a, const Source& s)
 }
 
 void copy_text(char* dst, size_t size, const std::string& text) {
-  std::memset(dst, 0, size);
-  std::memcpy(dst, text.data(), std::min(size - 1, text.size()));
+  std::snprintf(dst, size, "%s", text.c_str());  // cut to size, always terminated
 }
 
 bool same_event(const ss_path_event& a, const ss_path_event& b) {
