@@ -1038,8 +1038,8 @@ std::string render_claims(const std::vector<ClaimResult>& claims) {
       // One block per client: its verdict, what its runs recorded, and when it depends.
       if (!c.condition.empty()) out += fmt::format("  when:     {}\n", c.condition);
       for (const auto& v : c.by_client) {
-        out += fmt::format("  {:<10}[{}] {}\n", v.client + ":", v.verdict, v.measured);
-        if (!v.condition.empty()) out += fmt::format("            when: {}\n", v.condition);
+        out += fmt::format("  {:<11}[{}] {}\n", v.client + ":", v.verdict, v.measured);
+        if (!v.condition.empty()) out += fmt::format("             when: {}\n", v.condition);
       }
       continue;
     }

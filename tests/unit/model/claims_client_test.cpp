@@ -225,7 +225,7 @@ TEST(ClaimsPerClient, JsonCarriesOneEntryPerClient) {
   EXPECT_TRUE(claim(runs, "idle-hangs").by_client.empty());
   EXPECT_TRUE(claim(runs, "server-view").by_client.empty());
   const std::string text = ss::render_claims(evaluate_claims(runs));
-  EXPECT_THAT(text, HasSubstr("  wg-quick: [contradicted] with the wg-quick client"));
+  EXPECT_THAT(text, HasSubstr("  wg-quick:  [contradicted] with the wg-quick client"));
 }
 
 // ---- old TCP connections after a flicker -----------------------------------------------------
