@@ -121,7 +121,7 @@ class WsServer {
 
   void admit(Socket s) {
     ++stats_.accepted;
-    if (!armed_) return welcome(std::move(s));
+    if (!armed_) return welcome(s);
     if (!bucket_.try_take(sys::mono_ns())) {
       if (p_.action == LimitAction::drop) {
         ++stats_.dropped;
@@ -131,7 +131,7 @@ class WsServer {
       ++stats_.rejected;
       return reset(*s);
     }
-    if (service_ns_ == 0) return welcome(std::move(s));
+    if (service_ns_ == 0) return welcome(s);
     if (backlog_.size() >= p_.backlog) {
       ++stats_.overflowed;
       return reset(*s);
@@ -168,7 +168,7 @@ class WsServer {
       if (backlog_.empty()) continue;
       Socket s = std::move(backlog_.front());
       backlog_.pop_front();
-      welcome(std::move(s));
+      welcome(s);
       stats_.busy_ns += done_at - busy_since;
       busy_since = done_at;
       if (backlog_.empty())
@@ -178,9 +178,9 @@ class WsServer {
     }
   }
 
-  void welcome(Socket s) {
+  void welcome(const Socket& s) {
     ++stats_.served;
-    net::co_spawn(io_, session(std::move(s)), net::detached);
+    net::co_spawn(io_, session(s), net::detached);
   }
 
   // The upgrade, then echo until the client goes.
