@@ -58,27 +58,38 @@ std::string read_file(const std::string& path) {
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::trunc);
   f << text;
-  if (!f) throw std::runtime_error("could not write " + path);
+  if (!f) {
+    throw std::runtime_error("could not write " + path);
+  }
 }
 
 void check_writable(const std::string& path, const char* option) {
-  if (path.empty()) return;
+  if (path.empty()) {
+    return;
+  }
   std::ofstream f(path, std::ios::app);
-  if (!f) throw UsageError(fmt::format("{} {}: cannot write there", option, path));
+  if (!f) {
+    throw UsageError(fmt::format("{} {}: cannot write there", option, path));
+  }
 }
 
 std::string last_line(const std::string& text) {
   std::istringstream in(text);
   std::string line, last;
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      last = line;
+    }
+  }
   return last;
 }
 
 std::string self_exe() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw sys::SysError("readlink", "/proc/self/exe", ec.value());
+  if (ec) {
+    throw sys::SysError("readlink", "/proc/self/exe", ec.value());
+  }
   return p.string();
 }
 
@@ -88,7 +99,9 @@ class BlockedSignals {
  public:
   BlockedSignals() {
     sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) {
+      sigaddset(&set_, s);
+    }
     sys::check(::sigprocmask(SIG_BLOCK, &set_, &old_), "sigprocmask", "SIGINT/SIGTERM/SIGHUP");
     fd_.reset(static_cast<int>(
         sys::check(::signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC), "signalfd", "sweep")));
@@ -121,19 +134,24 @@ class RecordsDir {
     if (!keep.empty()) {
       std::error_code ec;
       fs::create_directories(keep, ec);
-      if (ec || !fs::is_directory(keep))
+      if (ec || !fs::is_directory(keep)) {
         throw UsageError(fmt::format("--records {}: cannot create that directory", keep));
+      }
       path_ = keep;
       return;
     }
     std::string tmpl = "/tmp/splitsecond-sweep-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw sys::SysError("mkdtemp", tmpl, errno);
+    if (!::mkdtemp(tmpl.data())) {
+      throw sys::SysError("mkdtemp", tmpl, errno);
+    }
     path_ = tmpl;
     owned_ = true;
   }
   ~RecordsDir() {
     std::error_code ec;
-    if (owned_) fs::remove_all(path_, ec);
+    if (owned_) {
+      fs::remove_all(path_, ec);
+    }
   }
   RecordsDir(const RecordsDir&) = delete;
   RecordsDir& operator=(const RecordsDir&) = delete;
@@ -167,7 +185,9 @@ class LabPool {
     std::vector<ItemResult> results;
     auto next = items.begin();
     while (next != items.end() || !running_.empty()) {
-      while (next != items.end() && static_cast<int>(running_.size()) < jobs) start(*next++);
+      while (next != items.end() && static_cast<int>(running_.size()) < jobs) {
+        start(*next++);
+      }
       wait_for_change();
       for (auto it = running_.begin(); it != running_.end();) {
         if (auto status = it->child.poll_exit()) {
@@ -186,7 +206,9 @@ class LabPool {
 
  private:
   Micros limit_for(const SweepItem& it) const {
-    if (!a_.lab_limit.empty()) return duration_option(a_.lab_limit, "--lab-limit");
+    if (!a_.lab_limit.empty()) {
+      return duration_option(a_.lab_limit, "--lab-limit");
+    }
     const Scenario s = with_carrier_gap(scenario_, it.gap);
     return s.before + s.window + Micros(120'000'000);  // set-up and teardown: far below this
   }
@@ -199,9 +221,15 @@ class LabPool {
                                      format_duration(it.gap),
                                      "--json",
                                      dir_.file(it, "json")};
-    if (!a_.vpn.empty()) argv.insert(argv.end(), {"--vpn", a_.vpn});
-    if (!a_.client.empty()) argv.insert(argv.end(), {"--client", a_.client});
-    if (a_.verbose) argv.push_back("--verbose");
+    if (!a_.vpn.empty()) {
+      argv.insert(argv.end(), {"--vpn", a_.vpn});
+    }
+    if (!a_.client.empty()) {
+      argv.insert(argv.end(), {"--client", a_.client});
+    }
+    if (a_.verbose) {
+      argv.push_back("--verbose");
+    }
     sys::SpawnSpec spec;
     spec.argv = argv;
     spec.stderr_path = dir_.file(it, "log");  // stdout (the run's report) goes there too
@@ -221,12 +249,16 @@ class LabPool {
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
     ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, ms.count()) + 1));
-    if (int sig = signals_.received()) interrupt(sig);
+    if (int sig = signals_.received()) {
+      interrupt(sig);
+    }
   }
 
   [[noreturn]] void interrupt(int sig) {
     std::vector<sys::Child*> children;
-    for (auto& p : running_) children.push_back(&p.child);
+    for (auto& p : running_) {
+      children.push_back(&p.child);
+    }
     fmt::print(stderr,
                "splitsecond: signal {}: ending {} running lab(s), each tears its lab down\n", sig,
                children.size());
@@ -234,13 +266,16 @@ class LabPool {
     int killed = 0;
     for (auto* c : children) {
       const auto st = c->poll_exit().value_or(-1);
-      if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ++killed;
+      if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+        ++killed;
+      }
     }
-    if (killed > 0)
+    if (killed > 0) {
       throw std::runtime_error(fmt::format(
           "interrupted; {} lab(s) did not end within {} s of SIGTERM and were killed: run "
           "`splitsecond cleanup` to remove what they left",
           killed, kTeardownGrace.count()));
+    }
     throw lab::Interrupted(
         fmt::format("interrupted by signal {}; every lab tore itself down", sig));
   }
@@ -273,7 +308,9 @@ class LabPool {
     } else if (r.exit_code != 0) {
       r.status = "failed";
       r.error = last_line(read_file(dir_.file(p.item, "log")));
-      if (r.error.empty()) r.error = fmt::format("exit {} without a message", r.exit_code);
+      if (r.error.empty()) {
+        r.error = fmt::format("exit {} without a message", r.exit_code);
+      }
     } else {
       const auto j = nlohmann::json::parse(read_file(record_path), nullptr, false);
       if (j.is_discarded()) {
@@ -283,8 +320,9 @@ class LabPool {
         const RunRecord rec = record_from_json(j);
         r.carrier_up_at_us = carrier_up_at(rec);
         r.window_ms = rec.window_ms;
-        for (const auto& row : report::survival_table(rec))
+        for (const auto& row : report::survival_table(rec)) {
           r.probes.emplace_back(row.probe, row.survived);
+        }
       }
     }
     ++done_;
@@ -310,14 +348,17 @@ void write_outputs(const SweepRecord& r, const std::string& json_path,
                    const std::string& svg_path) {
   const SweepSummary summary = summarize(r);
   fmt::print("{}", report::render_sweep_table(summary));
-  if (const auto late = late_carrier_ups(r, kLateBound); late.labs > 0)
+  if (const auto late = late_carrier_ups(r, kLateBound); late.labs > 0) {
     fmt::print(
         "in {} lab(s) the carrier-up began more than {} after its gap (at most {:.1f} ms late, at "
         "gap {}): each lab's carrier_up_at_us has the gap as carried out; fewer --jobs keep it "
         "closer\n",
-        late.labs, format_duration(kLateBound), late.max_late_us / 1000.0,
+        late.labs, format_duration(kLateBound), static_cast<double>(late.max_late_us) / 1000.0,
         format_duration(late.max_late_gap));
-  if (!json_path.empty()) write_file(json_path, sweep_to_json(r).dump(2) + "\n");
+  }
+  if (!json_path.empty()) {
+    write_file(json_path, sweep_to_json(r).dump(2) + "\n");
+  }
   if (!svg_path.empty()) {
     const std::string title =
         fmt::format("{}: survival by gap ({}, {}; {} rep{} per gap)", r.def.scenario, r.def.vpn,
@@ -330,11 +371,19 @@ void gap_sweep(const SweepArgs& a) {
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before any lab starts
   apply_vpn_overrides(s, a.vpn, a.client);
   const auto gaps = a.gaps.empty() ? default_gaps() : parse_gaps(a.gaps, "--gaps");
-  for (auto g : gaps) with_carrier_gap(s, g);  // the scenario can take every gap
-  if (a.reps < 1 || a.reps > 1000) throw UsageError("--reps: expected 1 to 1000 repetitions");
+  for (auto g : gaps) {
+    with_carrier_gap(s, g);  // the scenario can take every gap
+  }
+  if (a.reps < 1 || a.reps > 1000) {
+    throw UsageError("--reps: expected 1 to 1000 repetitions");
+  }
   const int jobs = a.jobs > 0 ? a.jobs : static_cast<int>(std::thread::hardware_concurrency());
-  if (a.jobs < 0 || a.jobs > 64) throw UsageError("--jobs: expected 1 to 64 concurrent labs");
-  if (!a.lab_limit.empty()) duration_option(a.lab_limit, "--lab-limit");
+  if (a.jobs < 0 || a.jobs > 64) {
+    throw UsageError("--jobs: expected 1 to 64 concurrent labs");
+  }
+  if (!a.lab_limit.empty()) {
+    duration_option(a.lab_limit, "--lab-limit");
+  }
   const Shard shard = a.shard.empty() ? Shard{} : parse_shard(a.shard, "--shard");
   check_writable(a.json_path, "--json");
   check_writable(a.svg_path, "--svg");
@@ -358,11 +407,13 @@ void gap_sweep(const SweepArgs& a) {
   const auto failed = std::count_if(r.items.begin(), r.items.end(),
                                     [](const ItemResult& i) { return i.status != "ok"; });
   fmt::print("{} labs in {:.1f} s with {} job(s): {:.1f} labs per minute\n", r.items.size(),
-             r.wall_s, r.jobs, r.wall_s > 0 ? 60.0 * r.items.size() / r.wall_s : 0.0);
-  if (failed > 0)
+             r.wall_s, r.jobs,
+             r.wall_s > 0 ? 60.0 * static_cast<double>(r.items.size()) / r.wall_s : 0.0);
+  if (failed > 0) {
     throw std::runtime_error(fmt::format(
         "{} of {} labs gave no record (see each item's error in the sweep record{})", failed,
         r.items.size(), a.records_dir.empty() ? "" : " and its log in " + a.records_dir));
+  }
 }
 
 void merge(const std::vector<std::string>& inputs, const std::string& out_path,
@@ -372,9 +423,13 @@ void merge(const std::vector<std::string>& inputs, const std::string& out_path,
   std::vector<std::pair<std::string, SweepRecord>> parts;
   for (const auto& path : inputs) {
     std::ifstream f(path);
-    if (!f) throw UsageError(fmt::format("{}: cannot read it", path));
+    if (!f) {
+      throw UsageError(fmt::format("{}: cannot read it", path));
+    }
     const auto j = nlohmann::json::parse(read_file(path), nullptr, false);
-    if (j.is_discarded()) throw UsageError(fmt::format("{}: not JSON", path));
+    if (j.is_discarded()) {
+      throw UsageError(fmt::format("{}: not JSON", path));
+    }
     parts.emplace_back(path, sweep_from_json(j, path));
   }
   const SweepRecord r = merge_sweeps(parts);
@@ -382,9 +437,10 @@ void merge(const std::vector<std::string>& inputs, const std::string& out_path,
   if (!r.missing.empty()) {
     std::string list;
     const auto plan = plan_items(r.def.gaps, r.def.reps);
-    for (int i : r.missing)
+    for (int i : r.missing) {
       list += fmt::format("{}{} (gap {}, rep {})", list.empty() ? "" : ", ", i,
                           format_duration(plan[i].gap), plan[i].rep);
+    }
     fmt::print(stderr, "splitsecond: {} of {} items missing from the merged records: {}\n",
                r.missing.size(), plan.size(), list);
   }

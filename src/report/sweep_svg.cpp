@@ -39,7 +39,9 @@ constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", 
 
 // A gap as an axis label: "83ms", "1.1s".
 std::string gap_label(Micros gap) {
-  if (gap < Micros(1'000'000)) return format_duration(gap);
+  if (gap < Micros(1'000'000)) {
+    return format_duration(gap);
+  }
   return fmt::format("{:g}s", static_cast<double>(gap.count()) / 1e6);
 }
 
@@ -56,7 +58,9 @@ struct Frame {
 
 Frame frame_for(const std::vector<Micros>& gaps) {
   Frame f;
-  if (gaps.empty()) return f;
+  if (gaps.empty()) {
+    return f;
+  }
   const double lo = std::log10(static_cast<double>(gaps.front().count()));
   const double hi = std::log10(static_cast<double>(gaps.back().count()));
   const double pad = hi > lo ? (hi - lo) * 0.05 : 0.3;  // one gap: a span around it
@@ -82,7 +86,9 @@ std::string axes(const Frame& f, const std::vector<Micros>& gaps) {
         f.top, x, f.bottom);
     const std::string label = gap_label(g);
     const double half_width = 3.5 * static_cast<double>(label.size());  // 12px sans-serif
-    if (x - half_width < last_label_end + 6) continue;  // would overlap the previous label
+    if (x - half_width < last_label_end + 6) {
+      continue;  // would overlap the previous label
+    }
     last_label_end = x + half_width;
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", x,
                        f.bottom + 18, xml_escape(label));
@@ -121,11 +127,12 @@ std::string probe_line(const Frame& f, const ProbeSurvival& p, const char* colou
         x, y, colour, xml_escape(p.probe), xml_escape(gap_label(c.gap)), c.yes, c.partial, c.no);
   }
   std::string out = fmt::format("<g><title>{}</title>\n", xml_escape(p.probe));
-  if (!path.empty())
+  if (!path.empty()) {
     out += fmt::format(
         "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" "
         "stroke-dasharray=\"{}\"/>\n",
         path, colour, dash);
+  }
   return out + marks + "</g>\n";
 }
 
