@@ -44,7 +44,7 @@ std::string facts(const RunRecord& r) {
   for (const auto& t : r.triggers)
     if (t.from_timeline)
       actions += fmt::format("{}{} at {:+.3f} ms", actions.empty() ? "" : "; ", t.action,
-                             t.at_us / 1000.0);
+                             static_cast<double>(t.at_us) / 1000.0);
   std::string kernel;
   if (r.kernel.is_object())
     for (const auto& [k, v] : r.kernel.items())
@@ -95,7 +95,7 @@ std::string headline(const RunRecord& r, const Timeline& t) {
     if (!resolver && e.layer == Layer::dns && e.kind == "resolver_changed") resolver = &e;
   }
   out += removed ? chip("", fmt::format("{} removed at {:+.3f} ms", r.vpn.interface,
-                                        removed->t_us / 1000.0))
+                                        static_cast<double>(removed->t_us) / 1000.0))
                  : chip("", r.vpn.interface + " not removed in the window");
   if (resolver)
     out +=
@@ -170,7 +170,9 @@ std::string leaks_card(const RunRecord& r) {
         "class=\"per-action\"><tr><th>action</th><th>at</th><th>leaked</th>"
         "<th>IPv6</th><th>first</th><th>last</th></tr>";
     for (const auto& a : d.per_action) {
-      const double at = a.trigger < r.triggers.size() ? r.triggers[a.trigger].at_us / 1000.0 : 0;
+      const double at = a.trigger < r.triggers.size()
+                            ? static_cast<double>(r.triggers[a.trigger].at_us) / 1000.0
+                            : 0;
       out += fmt::format(
           "<tr><td>{}</td><td class=\"num\">{:+.3f} ms</td><td class=\"num\">{}</td><td "
           "class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",

@@ -106,9 +106,10 @@ std::vector<ActionLine> action_lines(const RunRecord& r) {
     a.took_us = t.took_us;
     a.kind = t.from_timeline ? "timeline" : t.action == "probe-signal" ? "signal" : "client";
     a.label = action_label(t);
-    a.tip = fmt::format("{} at {:+.3f} ms: the call took {} us, completed at {:+.3f} ms ({})\n{}",
-                        a.label, t.at_us / 1000.0, t.took_us, t.completed_us / 1000.0,
-                        t.completed_by, t.params.dump());
+    a.tip =
+        fmt::format("{} at {:+.3f} ms: the call took {} us, completed at {:+.3f} ms ({})\n{}",
+                    a.label, static_cast<double>(t.at_us) / 1000.0, t.took_us,
+                    static_cast<double>(t.completed_us) / 1000.0, t.completed_by, t.params.dump());
     out.push_back(std::move(a));
   }
   if (!r.triggers.empty()) return out;

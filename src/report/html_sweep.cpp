@@ -33,7 +33,7 @@ std::string cell(const GapCounts& c) {
 std::string item_row(const ItemResult& it) {
   std::string outcomes;
   for (const auto& [probe, outcome] : it.probes)
-    outcomes += (outcomes.empty() ? "" : ", ") + probe + " " + outcome;
+    outcomes.append(outcomes.empty() ? "" : ", ").append(probe).append(" ").append(outcome);
   return fmt::format(
       "<tr data-item=\"{}\"><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
       "class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1f} s</td>"
