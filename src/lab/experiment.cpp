@@ -1,6 +1,7 @@
 #include "lab/experiment.hpp"
 
 #include <fmt/format.h>
+#include <linux/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -418,21 +419,37 @@ class Experiment final : public ProbeEnv {
       // interface stays up and loses carrier, as in a Wi-Fi drop.
       case ActionKind::carrier_down:
         params["peer"] = "lan0";
-        return lab_->netlink(n.home).set_down("lan0");
+        lab_->netlink(n.home).set_down("lan0");
+        return read_client_link(params);
       case ActionKind::carrier_up:
         params["peer"] = "lan0";
-        return lab_->netlink(n.home).set_up("lan0");
+        lab_->netlink(n.home).set_up("lan0");
+        return read_client_link(params);
       case ActionKind::link_down:
         params["interface"] = phys;
-        return lab_->netlink(n.client).set_down(phys);
+        lab_->netlink(n.client).set_down(phys);
+        return read_client_link(params);
       case ActionKind::link_up:
         params["interface"] = phys;
-        return lab_->netlink(n.client).set_up(phys);
+        lab_->netlink(n.client).set_up(phys);
+        return read_client_link(params);
       case ActionKind::address_change:
         return change_address(a.address, params);
       case ActionKind::dhcp:
         return take_lease(params);
     }
+  }
+
+  // The client's physical link as the kernel has it right after the action (RTM_GETLINK): the
+  // kernel may announce a carrier change a second later, or never if it is back by then.
+  void read_client_link(nlohmann::json& params) {
+    const auto st = lab_->netlink(lab_->names().client).link_state(s_.topology.client_if);
+    static const char* const oper[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                       "testing", "dormant",    "up"};
+    params["client_link"] = {
+        {"up", (st.flags & IFF_UP) != 0},
+        {"lower_up", (st.flags & IFF_LOWER_UP) != 0},
+        {"operstate", st.operstate >= 0 && st.operstate <= 6 ? oper[st.operstate] : "unknown"}};
   }
 
   // Debian's udhcpc and its script do the rest (lab/dhcp.hpp); packets from the new address

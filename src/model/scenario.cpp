@@ -742,7 +742,7 @@ reconnect = true
 description = "The carrier goes for 200 ms; then Debian's udhcpc, with Debian's own default.script, drops the old lease (its deconfig flushes the physical link's addresses and routes) and takes a new one from the home router's DHCP server: another address, the default route and the resolver set again, as when a laptop joins a network. dnsmasq, as by default, pings an address before it offers it (about 3 s)."
 [record]
 before = "500ms"
-window = "6s"
+window = "8s"
 [vpn]
 dead_after = "100ms"
 [[timeline]]

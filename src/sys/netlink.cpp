@@ -126,6 +126,10 @@ void Netlink::add_veth(const std::string& name, const std::string& peer, int pee
 }
 
 int Netlink::ifindex(const std::string& ifname) {
+  return link_state(ifname).index;
+}
+
+Netlink::LinkState Netlink::link_state(const std::string& ifname) {
   // if_nametoindex would look in the caller's namespace; ask this socket's namespace instead.
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
@@ -144,7 +148,18 @@ int Netlink::ifindex(const std::string& ifname) {
     throw SysError("rtnetlink", "get link " + ifname, -err->error);
   }
   auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload(reply));
-  return ifi->ifi_index;
+  LinkState state;
+  state.index = ifi->ifi_index;
+  state.flags = ifi->ifi_flags;
+  mnl_attr_parse(
+      reply, sizeof(ifinfomsg),
+      [](const nlattr* a, void* data) {
+        if (mnl_attr_get_type(a) == IFLA_OPERSTATE && mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+          static_cast<LinkState*>(data)->operstate = mnl_attr_get_u8(a);
+        return MNL_CB_OK;
+      },
+      &state);
+  return state;
 }
 
 void Netlink::set_up(const std::string& ifname) {

@@ -34,6 +34,15 @@ class Netlink {
   void set_down(const std::string& ifname);     // administratively (the peer loses carrier)
   void delete_link(const std::string& ifname);  // missing is an error (ENODEV)
   int ifindex(const std::string& ifname);       // throws if missing
+  // A link's state now, asked of the kernel (RTM_GETLINK): the kernel changes a carrier at
+  // once but may announce it up to a second later (linkwatch), or not at all if it is back by
+  // then; this reads the state, not the announcements.
+  struct LinkState {
+    int index = 0;
+    unsigned flags = 0;  // IFF_UP, IFF_LOWER_UP, ...
+    int operstate = 0;   // IF_OPER_*
+  };
+  LinkState link_state(const std::string& ifname);  // throws if missing
   void add_address(const std::string& ifname, const Prefix& p, bool nodad = true);
   void delete_address(const std::string& ifname, const Prefix& p);
   // A route; gateway may be empty (on-link); dev may be empty (by gateway).
