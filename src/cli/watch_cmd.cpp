@@ -47,14 +47,19 @@ class Emitter {
       json_ = stdout;
     } else if (!o.ndjson.empty()) {
       file_ = std::fopen(o.ndjson.c_str(), "we");
-      if (!file_)
+      if (!file_) {
         throw UsageError(fmt::format("--ndjson {}: cannot write: {}", o.ndjson, strerror(errno)));
+      }
       json_ = file_;
     }
-    if (!o.quiet) text_ = json_ == stdout ? stderr : stdout;
+    if (!o.quiet) {
+      text_ = json_ == stdout ? stderr : stdout;
+    }
   }
   ~Emitter() {
-    if (file_) std::fclose(file_);
+    if (file_) {
+      std::fclose(file_);
+    }
   }
   Emitter(const Emitter&) = delete;
   Emitter& operator=(const Emitter&) = delete;
@@ -84,7 +89,9 @@ class StopSignals {
     sigaddset(&set_, SIGTERM);
     sys::check(::sigprocmask(SIG_BLOCK, &set_, &old_), "sigprocmask", "SIGINT,SIGTERM");
     fd_.reset(::signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!fd_) throw sys::SysError("signalfd", "SIGINT,SIGTERM", errno);
+    if (!fd_) {
+      throw sys::SysError("signalfd", "SIGINT,SIGTERM", errno);
+    }
   }
   ~StopSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
   StopSignals(const StopSignals&) = delete;
@@ -132,7 +139,9 @@ class Watcher {
     });
     loop.run_until(duration_ns > 0 ? start_ns_ + duration_ns : INT64_MAX);
     recorder_.drain_all();
-    for (auto& [name, c] : captures_) drain_capture(name, *c);
+    for (auto& [name, c] : captures_) {
+      drain_capture(name, *c);
+    }
     finish();
   }
 
@@ -143,22 +152,30 @@ class Watcher {
 
   void load_snapshot() {
     state_.clear();
-    for (const auto& e : observe::snapshot_network(netns_fd_)) state_.apply(e);
+    for (const auto& e : observe::snapshot_network(netns_fd_)) {
+      state_.apply(e);
+    }
   }
 
   void check_interfaces() {
-    for (const auto& name : o_.interfaces)
-      if (!state_.links().count(name))
+    for (const auto& name : o_.interfaces) {
+      if (!state_.links().count(name)) {
         throw UsageError(
             fmt::format("--interface {}: no such interface in {}", name,
                         o_.netns.empty() ? "this namespace" : "namespace " + o_.netns));
+      }
+    }
   }
 
   std::string started_text() const {
     std::string tunnels, physical;
     for (const auto& [name, l] : state_.links()) {
-      if (is_tunnel_link(l)) tunnels += " " + name;
-      if (is_physical_link(l)) physical += " " + name;
+      if (is_tunnel_link(l)) {
+        tunnels += " " + name;
+      }
+      if (is_physical_link(l)) {
+        physical += " " + name;
+      }
     }
     return fmt::format("watching {}: tunnel interfaces:{}; physical:{}; {} routes",
                        o_.netns.empty() ? "this host" : "namespace " + o_.netns,
@@ -168,12 +185,16 @@ class Watcher {
 
   void on_event(int64_t t, const Event& e) {
     // After a resync, a late notice of a route the dump already found (and streamed).
-    if (summary_.resyncs > 0 && e.kind == "added" && state_.knows_route(e)) return;
+    if (summary_.resyncs > 0 && e.kind == "added" && state_.knows_route(e)) {
+      return;
+    }
     ++summary_.events;
     last_event_ns_ = t;
     emit(event_line(us(t), e));
     state_.apply(e);
-    if (e.layer == Layer::link) links_changed_ = true;
+    if (e.layer == Layer::link) {
+      links_changed_ = true;
+    }
   }
 
   // Once per read of the rtnetlink socket: a lost notification means a fresh snapshot; then
@@ -191,11 +212,12 @@ class Watcher {
       // Routes that came while notices were dropped (the recorder's own resync reports the
       // ones that went).
       int64_t found = 0;
-      for (const auto& r : state_.routes())
+      for (const auto& r : state_.routes()) {
         if (!before.count(r)) {
           ++found;
           emit(event_line(now_us(), unannounced_route_event(r, "added")));
         }
+      }
       emit(notice_line(now_us(), "netlink-overrun",
                        fmt::format("the kernel dropped rtnetlink notifications ({} ENOBUFS, {} in "
                                    "all): state reloaded from a dump ({} routes, {} of them new "
@@ -229,13 +251,17 @@ class Watcher {
       loop_->remove(it->second->fd());
       it = captures_.erase(it);
     }
-    if (capture_refused_) return;
+    if (capture_refused_) {
+      return;
+    }
     for (const auto& [name, l] : state_.links()) {
       const bool wanted =
           o_.interfaces.empty()
               ? is_physical_link(l) && l.up
               : std::find(o_.interfaces.begin(), o_.interfaces.end(), name) != o_.interfaces.end();
-      if (!wanted || captures_.count(name)) continue;
+      if (!wanted || captures_.count(name)) {
+        continue;
+      }
       try {
         auto c = std::make_unique<observe::Capture>(netns_fd_, name, "");
         const std::string ifname = name;
@@ -252,7 +278,9 @@ class Watcher {
             fmt::format("no packet capture on {}{}: leaks there cannot be seen; "
                         "watching the rest ({})",
                         name, capture_refused_ ? " (it needs CAP_NET_RAW)" : "", e.what())));
-        if (capture_refused_) return;
+        if (capture_refused_) {
+          return;
+        }
       }
     }
   }
@@ -263,9 +291,13 @@ class Watcher {
       const PacketInfo p = decode_ethernet(frame);
       auto alarm =
           leak_alarm(p, state_.addresses(ifname), status_, marker_.ever_protected(), policy_);
-      if (!alarm) return;
+      if (!alarm) {
+        return;
+      }
       ++(alarm->kind == "dns" ? summary_.leaks_dns : summary_.leaks_other);
-      if (throttle_.first_of_flow(*alarm, p)) emit(alarm_line(us(t), *alarm, ifname, p));
+      if (throttle_.first_of_flow(*alarm, p)) {
+        emit(alarm_line(us(t), *alarm, ifname, p));
+      }
     });
   }
 
@@ -286,7 +318,9 @@ class Watcher {
   }
 
   void finish() {
-    for (auto& [name, c] : captures_) summary_.pcap_dropped += c->dropped();
+    for (auto& [name, c] : captures_) {
+      summary_.pcap_dropped += c->dropped();
+    }
     summary_.seconds = static_cast<double>(sys::mono_ns() - start_ns_) / 1e9;
     summary_.disconnects = marker_.disconnects();
     summary_.reconnects = marker_.reconnects();
@@ -316,32 +350,41 @@ class Watcher {
 
 // The namespace to watch: a named one (as `ip netns` keeps them), or this process's own (-1).
 sys::Fd open_namespace(const std::string& name) {
-  if (name.empty()) return {};
-  if (name.find('/') != std::string::npos || name == "." || name == "..")
+  if (name.empty()) {
+    return {};
+  }
+  if (name.find('/') != std::string::npos || name == "." || name == "..") {
     throw UsageError(fmt::format("--netns {}: not a namespace name", name));
+  }
   const std::string path = std::string(sys::kNetnsDir) + "/" + name;
-  if (!std::filesystem::exists(path))
+  if (!std::filesystem::exists(path)) {
     throw UsageError(
         fmt::format("--netns {}: no such network namespace ({} does not exist; see "
                     "`ip netns list`)",
                     name, path));
-  if (::geteuid() != 0)
+  }
+  if (::geteuid() != 0) {
     throw EnvironmentError(
         fmt::format("--netns {}: entering a network namespace needs root (CAP_SYS_ADMIN)", name));
+  }
   return sys::netns_open(name);
 }
 
 std::string resolv_conf_for(const WatchOptions& o) {
   if (!o.resolv_conf.empty()) {
-    if (!std::filesystem::exists(o.resolv_conf))
+    if (!std::filesystem::exists(o.resolv_conf)) {
       throw UsageError(fmt::format("--resolv-conf {}: no such file", o.resolv_conf));
+    }
     return o.resolv_conf;
   }
   // A named namespace's programs read /etc/netns/<name>/resolv.conf (`ip netns exec`).
-  const std::string own = "/etc/netns/" + o.netns + "/resolv.conf";
-  if (!o.netns.empty() && std::filesystem::exists(own)) return own;
-  if (!std::filesystem::exists("/etc/resolv.conf"))
+  std::string own = "/etc/netns/" + o.netns + "/resolv.conf";
+  if (!o.netns.empty() && std::filesystem::exists(own)) {
+    return own;
+  }
+  if (!std::filesystem::exists("/etc/resolv.conf")) {
     throw EnvironmentError("/etc/resolv.conf does not exist: give --resolv-conf FILE");
+  }
   return "/etc/resolv.conf";
 }
 
@@ -349,9 +392,10 @@ void run_watch(const WatchOptions& o) {
   int64_t duration_ns = 0;
   if (!o.duration.empty()) {
     auto d = parse_duration(o.duration);
-    if (!d || d->count() <= 0)
+    if (!d || d->count() <= 0) {
       throw UsageError(fmt::format("--duration {}: expected a duration with a unit, e.g. 30s or 5m",
                                    o.duration));
+    }
     duration_ns = d->count() * 1000;
   }
   const std::string resolv = resolv_conf_for(o);

@@ -26,8 +26,12 @@ std::string address(int family, const uint32_t (&words)[4]) {
 }
 
 std::string proto_name(unsigned p) {
-  if (p == IPPROTO_TCP) return "tcp";
-  if (p == IPPROTO_UDP) return "udp";
+  if (p == IPPROTO_TCP) {
+    return "tcp";
+  }
+  if (p == IPPROTO_UDP) {
+    return "udp";
+  }
   return fmt::format("proto {}", p);
 }
 
@@ -37,9 +41,12 @@ std::string protocol(std::span<const uint8_t> attrs) {
   while (off + sizeof(nlattr) <= attrs.size()) {
     nlattr a{};
     std::memcpy(&a, attrs.data() + off, sizeof a);
-    if (a.nla_len < sizeof(nlattr) || off + a.nla_len > attrs.size()) break;
-    if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_PROTOCOL && a.nla_len >= sizeof(nlattr) + 1)
+    if (a.nla_len < sizeof(nlattr) || off + a.nla_len > attrs.size()) {
+      break;
+    }
+    if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_PROTOCOL && a.nla_len >= sizeof(nlattr) + 1) {
       return proto_name(attrs[off + sizeof(nlattr)]);
+    }
     off += NLA_ALIGN(a.nla_len);
   }
   return "";
@@ -49,9 +56,13 @@ std::string protocol(std::span<const uint8_t> attrs) {
 
 std::optional<DestroyedSocket> parse_destroyed(std::span<const uint8_t> payload) {
   inet_diag_msg m{};
-  if (payload.size() < sizeof m) return std::nullopt;
+  if (payload.size() < sizeof m) {
+    return std::nullopt;
+  }
   std::memcpy(&m, payload.data(), sizeof m);
-  if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) return std::nullopt;
+  if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) {
+    return std::nullopt;
+  }
   DestroyedSocket s;
   s.family = m.idiag_family == AF_INET ? "inet" : "inet6";
   s.state = tcp_state(m.idiag_state);

@@ -7,31 +7,44 @@ namespace ss {
 namespace {
 
 std::string str(const nlohmann::json& d, const char* key) {
-  if (!d.contains(key) || d[key].is_null()) return "";
+  if (!d.contains(key) || d[key].is_null()) {
+    return "";
+  }
   return d[key].is_string() ? d[key].get<std::string>() : d[key].dump();
 }
 
 std::string list(const nlohmann::json& j) {
   std::string out;
-  if (!j.is_array()) return "(none)";
-  for (const auto& x : j) out += (out.empty() ? "" : ",") + x.get<std::string>();
+  if (!j.is_array()) {
+    return "(none)";
+  }
+  for (const auto& x : j) {
+    out += (out.empty() ? "" : ",") + x.get<std::string>();
+  }
   return out.empty() ? "(none)" : out;
 }
 
 std::string link_text(const std::string& kind, const nlohmann::json& d) {
   std::string what = str(d, "link_kind");
-  if (d.value("pointopoint", false)) what += what.empty() ? "point-to-point" : ", point-to-point";
+  if (d.value("pointopoint", false)) {
+    what += what.empty() ? "point-to-point" : ", point-to-point";
+  }
   return fmt::format("{} {}{}", str(d, "ifname"), kind, what.empty() ? "" : " (" + what + ")");
 }
 
 std::string route_text(const std::string& kind, const nlohmann::json& d) {
   if (kind == "rule-added" || kind == "rule-removed") {
     std::string r = "rule";
-    if (d.value("invert", false)) r += " not";
-    if (d.contains("fwmark") && !d["fwmark"].is_null()) r += " fwmark " + str(d, "fwmark");
+    if (d.value("invert", false)) {
+      r += " not";
+    }
+    if (d.contains("fwmark") && !d["fwmark"].is_null()) {
+      r += " fwmark " + str(d, "fwmark");
+    }
     r += " table " + str(d, "table");
-    if (d.contains("suppress_prefixlength") && !d["suppress_prefixlength"].is_null())
+    if (d.contains("suppress_prefixlength") && !d["suppress_prefixlength"].is_null()) {
       r += " suppress_prefixlength " + str(d, "suppress_prefixlength");
+    }
     return fmt::format("{} ({}) {}", r, str(d, "family"),
                        kind == "rule-added" ? "added" : "removed");
   }
@@ -49,13 +62,21 @@ std::string proto_text(int proto) {
 }
 
 std::string event_text(const nlohmann::json& line) {
-  const std::string layer = str(line, "layer"), kind = str(line, "kind");
+  const std::string layer = str(line, "layer");
+  std::string kind = str(line, "kind");
   const nlohmann::json& d = line["detail"];
-  if (layer == "link") return link_text(kind, d);
-  if (layer == "addr") return fmt::format("{} {} on {}", str(d, "address"), kind, str(d, "dev"));
-  if (layer == "route") return route_text(kind, d);
-  if (layer == "dns" && kind == "resolver_changed")
+  if (layer == "link") {
+    return link_text(kind, d);
+  }
+  if (layer == "addr") {
+    return fmt::format("{} {} on {}", str(d, "address"), kind, str(d, "dev"));
+  }
+  if (layer == "route") {
+    return route_text(kind, d);
+  }
+  if (layer == "dns" && kind == "resolver_changed") {
     return fmt::format("resolv.conf nameservers {} -> {}", list(d["from"]), list(d["to"]));
+  }
   return kind;
 }
 
@@ -68,7 +89,9 @@ WatchLine event_line(int64_t t_us, const Event& e) {
 
 WatchLine mark_line(int64_t t_us, const WatchMark& m) {
   WatchLine l{t_us, "mark", {{"kind", m.kind}, {"dev", m.dev}, {"how", m.how}}};
-  if (m.ordinal > 0) l.detail["n"] = m.ordinal;
+  if (m.ordinal > 0) {
+    l.detail["n"] = m.ordinal;
+  }
   return l;
 }
 
@@ -84,7 +107,9 @@ WatchLine alarm_line(int64_t t_us, const LeakAlarm& a, const std::string& ifname
                {"proto", p.proto},
                {"sport", p.sport},
                {"dport", p.dport}}};
-  if (p.dns) l.detail["qname"] = p.dns->qname;
+  if (p.dns) {
+    l.detail["qname"] = p.dns->qname;
+  }
   return l;
 }
 
@@ -124,7 +149,9 @@ std::string terminal_text(const WatchLine& l) {
   } else if (l.type == "mark") {
     tag = "MARK";
     std::string k = str(d, "kind");
-    for (auto& c : k) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : k) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
     what = fmt::format("{}{} {}: {}", k, d.contains("n") ? " #" + str(d, "n") : "", str(d, "dev"),
                        str(d, "how"));
   } else if (l.type == "alarm") {
@@ -138,8 +165,9 @@ std::string terminal_text(const WatchLine& l) {
     what = fmt::format("destroyed {} {} {}:{} -> {}:{} in {}", str(d, "proto"), str(d, "family"),
                        str(d, "src"), str(d, "sport"), str(d, "dst"), str(d, "dport"),
                        str(d, "state"));
-    if (str(d, "proto") == "tcp")  // UDP's queue fields carry no such meaning here
+    if (str(d, "proto") == "tcp") {  // UDP's queue fields carry no such meaning here
       what += fmt::format(" (queued {} out, {} in)", str(d, "wqueue"), str(d, "rqueue"));
+    }
   } else if (l.type == "notice") {
     what = str(d, "text");
   } else if (l.type == "summary") {
@@ -155,7 +183,9 @@ std::string terminal_text(const WatchLine& l) {
 
 nlohmann::json ndjson(const WatchLine& l) {
   nlohmann::json j = {{"t_us", l.t_us}, {"type", l.type}};
-  for (const auto& [k, v] : l.detail.items()) j[k] = v;
+  for (const auto& [k, v] : l.detail.items()) {
+    j[k] = v;
+  }
   return j;
 }
 

@@ -9,9 +9,10 @@ namespace {
 
 std::string how(const TunnelStatus& s) {
   std::string out;
-  for (const auto& f : s.full)
+  for (const auto& f : s.full) {
     out += fmt::format("{}{} {} via {} ({})", out.empty() ? "" : "; ", f.family, f.method, f.dev,
                        f.detail);
+  }
   return out;
 }
 
@@ -35,12 +36,16 @@ std::string what_went(const TunnelStatus& before, const TunnelStatus& after) {
     const bool kept = std::any_of(after.full.begin(), after.full.end(), [&](const FullTunnel& g) {
       return g.family == f.family && g.dev == f.dev;
     });
-    if (!kept) parts.push_back(fmt::format("{} {} removed ({})", f.family, f.method, f.detail));
+    if (!kept) {
+      parts.push_back(fmt::format("{} {} removed ({})", f.family, f.method, f.detail));
+    }
   }
   std::sort(parts.begin(), parts.end());
   parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
   std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : "; ") + p;
+  }
   return out;
 }
 
@@ -50,10 +55,11 @@ std::vector<WatchMark> DisconnectMarker::update(const TunnelStatus& now) {
   if (first_ && is) {
     marks.push_back({"tunnel-found", main_dev(now), how(now), 0});
   } else if (!was && is) {
-    if (disconnects_ > 0)
+    if (disconnects_ > 0) {
       marks.push_back({"reconnect", main_dev(now), how(now), ++reconnects_});
-    else
+    } else {
       marks.push_back({"connect", main_dev(now), how(now), 0});
+    }
   } else if (was && !is) {
     marks.push_back({"disconnect", main_dev(last_), what_went(last_, now), ++disconnects_});
   }
@@ -66,25 +72,36 @@ std::vector<WatchMark> DisconnectMarker::update(const TunnelStatus& now) {
 std::optional<LeakAlarm> leak_alarm(const PacketInfo& p, const std::set<std::string>& own,
                                     const TunnelStatus& status, bool ever_protected,
                                     const AlarmPolicy& policy) {
-  if (p.l3 != PacketInfo::L3::ipv4 && p.l3 != PacketInfo::L3::ipv6) return std::nullopt;
-  if (!own.count(p.src)) return std::nullopt;  // not sent from this host
-  const bool dns = p.dns.has_value() && !p.dns->response;
-  if (!dns && p.link_local_or_multicast) return std::nullopt;
-  const bool to_endpoint = status.excepted_hosts.count(p.dst) || policy.endpoints.count(p.dst);
-  if (!dns && to_endpoint) return std::nullopt;
-  std::string why;
-  if (status.protected_now())
-    why = fmt::format("while {} carries everything", status.full.front().dev);
-  else if (policy.expect_tunnel && ever_protected)
-    why = "while the tunnel is expected up (it went away)";
-  else
+  if (p.l3 != PacketInfo::L3::ipv4 && p.l3 != PacketInfo::L3::ipv6) {
     return std::nullopt;
+  }
+  if (!own.count(p.src)) {
+    return std::nullopt;  // not sent from this host
+  }
+  const bool dns = p.dns.has_value() && !p.dns->response;
+  if (!dns && p.link_local_or_multicast) {
+    return std::nullopt;
+  }
+  const bool to_endpoint = status.excepted_hosts.count(p.dst) || policy.endpoints.count(p.dst);
+  if (!dns && to_endpoint) {
+    return std::nullopt;
+  }
+  std::string why;
+  if (status.protected_now()) {
+    why = fmt::format("while {} carries everything", status.full.front().dev);
+  } else if (policy.expect_tunnel && ever_protected) {
+    why = "while the tunnel is expected up (it went away)";
+  } else {
+    return std::nullopt;
+  }
   return LeakAlarm{dns ? "dns" : "other", why};
 }
 
 bool AlarmThrottle::first_of_flow(const LeakAlarm& a, const PacketInfo& p) {
   std::string key = fmt::format("{}|{}|{}|{}", a.kind, p.dst, p.proto, p.dport);
-  if (flows_.count(key)) return false;
+  if (flows_.count(key)) {
+    return false;
+  }
   if (flows_.size() >= max_) {
     ++suppressed_;
     return false;

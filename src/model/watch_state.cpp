@@ -10,12 +10,16 @@ namespace {
 constexpr int kArphrdEther = 1;  // ARPHRD_ETHER
 
 std::string text(const nlohmann::json& d, const char* key) {
-  if (!d.contains(key) || d[key].is_null()) return "";
+  if (!d.contains(key) || d[key].is_null()) {
+    return "";
+  }
   return d[key].is_string() ? d[key].get<std::string>() : d[key].dump();
 }
 
 std::optional<long long> number(const nlohmann::json& d, const char* key) {
-  if (!d.contains(key) || !d[key].is_number()) return std::nullopt;
+  if (!d.contains(key) || !d[key].is_number()) {
+    return std::nullopt;
+  }
   return d[key].get<long long>();
 }
 
@@ -78,7 +82,9 @@ void WatchState::apply(const Event& e) {
   const auto& d = e.detail;
   if (e.layer == Layer::link) {
     const std::string name = text(d, "ifname");
-    if (name.empty() || e.kind == "trigger") return;
+    if (name.empty() || e.kind == "trigger") {
+      return;
+    }
     if (e.kind == "removed") {
       links_.erase(name);
       addresses_.erase(name);
@@ -86,34 +92,48 @@ void WatchState::apply(const Event& e) {
     }
     WatchLink& l = links_[name];
     l.name = name;
-    if (d.contains("link_kind")) l.kind = text(d, "link_kind");
-    if (d.contains("link_type")) l.type = d["link_type"].get<int>();
-    if (d.contains("pointopoint")) l.pointopoint = d["pointopoint"].get<bool>();
+    if (d.contains("link_kind")) {
+      l.kind = text(d, "link_kind");
+    }
+    if (d.contains("link_type")) {
+      l.type = d["link_type"].get<int>();
+    }
+    if (d.contains("pointopoint")) {
+      l.pointopoint = d["pointopoint"].get<bool>();
+    }
     l.up = d.value("up", false);
     l.lower_up = d.value("lower_up", false);
     return;
   }
   if (e.layer == Layer::addr) {
     const std::string dev = text(d, "dev"), ip = strip_len(text(d, "address"));
-    if (e.kind == "added") addresses_[dev].insert(ip);
-    if (e.kind == "removed") addresses_[dev].erase(ip);
+    if (e.kind == "added") {
+      addresses_[dev].insert(ip);
+    }
+    if (e.kind == "removed") {
+      addresses_[dev].erase(ip);
+    }
     return;
   }
-  if (e.layer != Layer::route) return;
+  if (e.layer != Layer::route) {
+    return;
+  }
   if (e.kind == "added" || e.kind == "removed") {
     const WatchRoute r = route_of(d);
-    if (e.kind == "added")
+    if (e.kind == "added") {
       routes_.insert(r);
-    else
+    } else {
       routes_.erase(r);
+    }
   } else if (e.kind == "rule-added" || e.kind == "rule-removed") {
     WatchRule r{text(d, "family"),     text(d, "table"),
                 number(d, "fwmark"),   number(d, "suppress_prefixlength"),
                 number(d, "priority"), d.value("invert", false)};
-    if (e.kind == "rule-added")
+    if (e.kind == "rule-added") {
       rules_.insert(r);
-    else
+    } else {
       rules_.erase(r);
+    }
   }
 }
 
@@ -134,14 +154,24 @@ std::optional<FullTunnel> WatchState::split_or_default(const std::string& family
   const std::string all = v4 ? "0.0.0.0/0" : "::/0";
   std::map<std::string, int> halves;  // dev -> which halves point into it (bit 1, bit 2)
   for (const auto& r : routes_) {
-    if (r.family != family || r.table != "main" || r.type != "unicast" || !tunnel_up(r.dev))
+    if (r.family != family || r.table != "main" || r.type != "unicast" || !tunnel_up(r.dev)) {
       continue;
-    if (r.dst == lo) halves[r.dev] |= 1;
-    if (r.dst == hi) halves[r.dev] |= 2;
-    if (r.dst == all) return FullTunnel{family, r.dev, "default-route", all};
+    }
+    if (r.dst == lo) {
+      halves[r.dev] |= 1;
+    }
+    if (r.dst == hi) {
+      halves[r.dev] |= 2;
+    }
+    if (r.dst == all) {
+      return FullTunnel{family, r.dev, "default-route", all};
+    }
   }
-  for (const auto& [dev, bits] : halves)
-    if (bits == 3) return FullTunnel{family, dev, "split-routes", lo + " + " + hi};
+  for (const auto& [dev, bits] : halves) {
+    if (bits == 3) {
+      return FullTunnel{family, dev, "split-routes", fmt::format("{} + {}", lo, hi)};
+    }
+  }
   return std::nullopt;
 }
 
@@ -150,10 +180,13 @@ std::optional<FullTunnel> WatchState::split_or_default(const std::string& family
 std::optional<FullTunnel> WatchState::fwmark(const std::string& family) const {
   const std::string all = family == "inet" ? "0.0.0.0/0" : "::/0";
   for (const auto& rule : rules_) {
-    if (rule.family != family || !rule.fwmark || !rule.invert || rule.table == "main") continue;
+    if (rule.family != family || !rule.fwmark || !rule.invert || rule.table == "main") {
+      continue;
+    }
     for (const auto& r : routes_) {
-      if (r.family != family || r.table != rule.table || r.dst != all || !tunnel_up(r.dev))
+      if (r.family != family || r.table != rule.table || r.dst != all || !tunnel_up(r.dev)) {
         continue;
+      }
       const bool suppress = std::any_of(rules_.begin(), rules_.end(), [&](const WatchRule& s) {
         return s.family == family && s.table == "main" && s.suppress_prefixlength == 0;
       });
@@ -167,19 +200,29 @@ std::optional<FullTunnel> WatchState::fwmark(const std::string& family) const {
 
 TunnelStatus WatchState::status() const {
   TunnelStatus s;
-  for (const auto& [name, l] : links_)
-    if (tunnel_up(name)) s.tunnels.push_back(name);
+  for (const auto& [name, l] : links_) {
+    if (tunnel_up(name)) {
+      s.tunnels.push_back(name);
+    }
+  }
   for (const char* family : {"inet", "inet6"}) {
     auto f = split_or_default(family);
-    if (!f) f = fwmark(family);
-    if (f) s.full.push_back(*f);
+    if (!f) {
+      f = fwmark(family);
+    }
+    if (f) {
+      s.full.push_back(*f);
+    }
   }
-  if (!s.protected_now()) return s;
+  if (!s.protected_now()) {
+    return s;
+  }
   for (const auto& r : routes_) {
     auto it = links_.find(r.dev);
     if (is_host_route(r) && r.table == "main" && r.type == "unicast" && it != links_.end() &&
-        !is_tunnel_link(it->second))
+        !is_tunnel_link(it->second)) {
       s.excepted_hosts.insert(strip_len(r.dst));
+    }
   }
   return s;
 }

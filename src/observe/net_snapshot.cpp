@@ -31,11 +31,14 @@ void dump(mnl_socket* sock, uint16_t type, size_t hdr_len, unsigned char family,
   req->nlmsg_seq = seq;
   auto* hdr = static_cast<unsigned char*>(mnl_nlmsg_put_extra_header(req, hdr_len));
   hdr[0] = family;  // every rtnetlink header starts with its family byte
-  if (mnl_socket_sendto(sock, req, req->nlmsg_len) < 0)
+  if (mnl_socket_sendto(sock, req, req->nlmsg_len) < 0) {
     throw sys::SysError("mnl_socket_sendto", "network snapshot", errno);
+  }
   for (bool done = false; !done;) {
     ssize_t n = mnl_socket_recvfrom(sock, buf.data(), buf.size());
-    if (n <= 0) throw sys::SysError("mnl_socket_recvfrom", "network snapshot", errno);
+    if (n <= 0) {
+      throw sys::SysError("mnl_socket_recvfrom", "network snapshot", errno);
+    }
     int len = static_cast<int>(n);
     for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
          nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -43,7 +46,9 @@ void dump(mnl_socket* sock, uint16_t type, size_t hdr_len, unsigned char family,
         done = true;
         break;
       }
-      if (auto e = decoder.decode(nlh)) out.push_back(std::move(*e));
+      if (auto e = decoder.decode(nlh)) {
+        out.push_back(std::move(*e));
+      }
     }
   }
 }
@@ -55,13 +60,18 @@ std::vector<Event> snapshot_network(int netns_fd) {
   int err = 0;
   {
     std::optional<sys::NetnsGuard> in;
-    if (netns_fd >= 0) in.emplace(netns_fd);
+    if (netns_fd >= 0) {
+      in.emplace(netns_fd);
+    }
     sock.reset(mnl_socket_open(NETLINK_ROUTE));
     err = errno;
   }
-  if (!sock) throw sys::SysError("mnl_socket_open", "network snapshot", err);
-  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+  if (!sock) {
+    throw sys::SysError("mnl_socket_open", "network snapshot", err);
+  }
+  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     throw sys::SysError("mnl_socket_bind", "network snapshot", errno);
+  }
   RtnlDecoder decoder;  // links first: addresses and routes name their device by index
   std::vector<Event> out;
   unsigned seq = 1;
