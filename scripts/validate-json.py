@@ -13,6 +13,7 @@ import jsonschema
 SCHEMAS = {
     "splitsecond.run/1": "run.schema.json",
     "splitsecond.claims/1": "claims.schema.json",
+    "splitsecond.sweep/1": "sweep.schema.json",
 }
 
 

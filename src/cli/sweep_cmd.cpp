@@ -20,6 +20,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/report_cmd.hpp"
 #include "lab/experiment.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
@@ -42,7 +43,7 @@ constexpr std::chrono::seconds kTeardownGrace{30};
 
 struct SweepArgs {
   std::string scenario = "flicker";
-  std::string gaps, vpn, client, shard, json_path, svg_path, records_dir, lab_limit;
+  std::string gaps, vpn, client, shard, json_path, svg_path, html_path, records_dir, lab_limit;
   int reps = 1;
   int jobs = 0;          // 0: the number of cores
   bool verbose = false;  // each lab prints its phases into its log
@@ -344,8 +345,8 @@ class LabPool {
 // A bound on how late a lab may carry out its carrier-up before the sweep says so.
 constexpr Micros kLateBound{10'000};
 
-void write_outputs(const SweepRecord& r, const std::string& json_path,
-                   const std::string& svg_path) {
+void write_outputs(const SweepRecord& r, const std::string& json_path, const std::string& svg_path,
+                   const std::string& html_path = "") {
   const SweepSummary summary = summarize(r);
   fmt::print("{}", report::render_sweep_table(summary));
   if (const auto late = late_carrier_ups(r, kLateBound); late.labs > 0) {
@@ -365,6 +366,7 @@ void write_outputs(const SweepRecord& r, const std::string& json_path,
                     r.def.client, r.def.reps, r.def.reps == 1 ? "" : "s");
     write_file(svg_path, report::render_sweep_svg(summary, title));
   }
+  if (!html_path.empty()) write_report_files(r, ReportFiles{html_path, "", ""});
 }
 
 void gap_sweep(const SweepArgs& a) {
@@ -387,6 +389,7 @@ void gap_sweep(const SweepArgs& a) {
   const Shard shard = a.shard.empty() ? Shard{} : parse_shard(a.shard, "--shard");
   check_writable(a.json_path, "--json");
   check_writable(a.svg_path, "--svg");
+  check_writable(a.html_path, "--html");
   lab::preflight(s);
 
   SweepRecord r;
@@ -403,7 +406,7 @@ void gap_sweep(const SweepArgs& a) {
     r.items = pool.run(items, r.jobs);
   }
   r.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  write_outputs(r, a.json_path, a.svg_path);
+  write_outputs(r, a.json_path, a.svg_path, a.html_path);
   const auto failed = std::count_if(r.items.begin(), r.items.end(),
                                     [](const ItemResult& i) { return i.status != "ok"; });
   fmt::print("{} labs in {:.1f} s with {} job(s): {:.1f} labs per minute\n", r.items.size(),
@@ -467,6 +470,8 @@ void add_sweep_commands(CLI::App& app) {
   sweep->add_option("--json", a->json_path,
                     "write the sweep record (schema splitsecond.sweep/1) to FILE");
   sweep->add_option("--svg", a->svg_path, "draw survival by gap to FILE (SVG)");
+  sweep->add_option("--html", a->html_path,
+                    "write the sweep as one self-contained HTML page (plot, table, every lab)");
   sweep->add_option("--records", a->records_dir,
                     "keep each lab's run record and log in DIR (default: a private temp dir)");
   sweep->add_option("--lab-limit", a->lab_limit,
