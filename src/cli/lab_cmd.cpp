@@ -140,9 +140,10 @@ void add_lab_commands(CLI::App& app) {
       ->add_option("--storm-policy", args->storm_policy,
                    "the storm clients' backoff policy (see storm sim)")
       ->capture_default_str();
-  run_cmd->add_option("--killswitch", args->killswitch,
-                      "the kill switch instead of the scenario's: ours (the default when given "
-                      "alone), wg-quick-recipe, none")
+  run_cmd
+      ->add_option("--killswitch", args->killswitch,
+                   "the kill switch instead of the scenario's: ours (the default when given "
+                   "alone), wg-quick-recipe, none")
       ->expected(0, 1)
       ->default_str("ours");
   add_report_options(*run_cmd, args->report);
