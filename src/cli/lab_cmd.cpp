@@ -1,6 +1,8 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 
 #include "cli/commands.hpp"
@@ -15,6 +17,7 @@
 #include "model/scenario.hpp"
 #include "model/sweep.hpp"
 #include "model/vpn_variants.hpp"
+#include "report/progress.hpp"
 #include "report/timeline.hpp"
 #include "storm/output.hpp"
 #include "storm/policy.hpp"
@@ -175,9 +178,18 @@ void add_lab_commands(CLI::App& app) {
       if (c.empty()) throw UsageError("--clients: an empty client name");
       if (std::find(clients.begin(), clients.end(), c) == clients.end()) clients.push_back(c);
     }
+    // Progress on a terminal only (what runs now, i of n, the time left); quiet when piped.
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    const auto started = std::chrono::steady_clock::now();
     auto runs = lab::run_claim_experiments(
         {}, clients, *claims_per_client,
-        [](const std::string& line) { fmt::print(stderr, "splitsecond: {}\n", line); });
+        [tty, started](size_t done, size_t total, const std::string& what) {
+          if (!tty) return;
+          const double s =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          fmt::print(stderr, "splitsecond: claims {}\n",
+                     report::progress_line(done, total, what, s));
+        });
     auto results = evaluate_claims(runs, clients.empty() ? lab::claim_clients() : clients);
     fmt::print("{}", render_claims(results));
     if (!claims_json->empty()) {

@@ -25,6 +25,7 @@
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
 #include "model/sweep.hpp"
+#include "report/progress.hpp"
 #include "report/survival.hpp"
 #include "report/sweep_svg.hpp"
 #include "report/sweep_table.hpp"
@@ -327,9 +328,16 @@ class LabPool {
       }
     }
     ++done_;
-    fmt::print(stderr, "splitsecond: lab {}/{} (gap {}, rep {}): {} in {:.1f} s{}\n", done_, total_,
-               format_duration(p.item.gap), p.item.rep, r.status, r.seconds,
-               r.error.empty() ? "" : ": " + r.error);
+    // A failed lab is always said; progress (i of n, the time left) only on a terminal.
+    const std::string lab =
+        fmt::format("lab (gap {}, rep {}): {} in {:.1f} s{}", format_duration(p.item.gap),
+                    p.item.rep, r.status, r.seconds, r.error.empty() ? "" : ": " + r.error);
+    if (r.status != "ok" || tty_)
+      fmt::print(
+          stderr, "splitsecond: gap-sweep {}\n",
+          report::progress_line(done_, total_, "",
+                                std::chrono::duration<double>(Clock::now() - started_).count()) +
+              " " + lab);
     return r;
   }
 
@@ -340,6 +348,8 @@ class LabPool {
   BlockedSignals signals_;
   std::list<LabProcess> running_;
   size_t total_ = 0, done_ = 0;
+  Clock::time_point started_ = Clock::now();
+  bool tty_ = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal only
 };
 
 // A bound on how late a lab may carry out its carrier-up before the sweep says so.

@@ -90,9 +90,9 @@ std::map<std::string, Scenario> client_claim_variants(const std::string& client,
   return v;
 }
 
-ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::string>& clients,
-                                bool per_client_only,
-                                const std::function<void(const std::string&)>& progress) {
+ClaimRuns run_claim_experiments(
+    const RunOptions& o, const std::vector<std::string>& clients, bool per_client_only,
+    const std::function<void(size_t done, size_t total, const std::string& what)>& progress) {
   // Every scenario is built and checked before the first lab exists.
   std::vector<std::pair<std::string, Scenario>> todo;
   if (!per_client_only)
@@ -104,13 +104,15 @@ ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::stri
   ClaimRuns runs;
   for (const auto& [name, scenario] : todo) {
     const bool flicker = has_action(scenario, ActionKind::carrier_down);
-    progress(fmt::format("running '{}' ({} client, {}, {} probes)", name, scenario.vpn.client,
-                         flicker
-                             ? "a carrier loss"
-                             : disconnect_name(scenario.disconnect) + std::string(" disconnect"),
-                         scenario.probes.size()));
+    progress(
+        runs.size(), todo.size(),
+        fmt::format("running '{}' ({} client, {}, {} probes)", name, scenario.vpn.client,
+                    flicker ? "a carrier loss"
+                            : disconnect_name(scenario.disconnect) + std::string(" disconnect"),
+                    scenario.probes.size()));
     runs[name] = run_experiment(scenario, o);
   }
+  progress(todo.size(), todo.size(), "");
   return runs;
 }
 

@@ -22,10 +22,10 @@ std::map<std::string, Scenario> client_claim_variants(const std::string& client,
 
 // Runs every variant (each a full lab run with teardown) for these clients (every one of
 // claim_clients() if empty); `per_client_only`: only the variants of client_claim_variants()
-// (the claims about the apps and the kernel are then not measured). `progress` gets a line
-// per run.
-ClaimRuns run_claim_experiments(const RunOptions& o, const std::vector<std::string>& clients,
-                                bool per_client_only,
-                                const std::function<void(const std::string&)>& progress);
+// (the claims about the apps and the kernel are then not measured). `progress` is called
+// before each run (done so far, total, what runs now) and once at the end (total, total, "").
+ClaimRuns run_claim_experiments(
+    const RunOptions& o, const std::vector<std::string>& clients, bool per_client_only,
+    const std::function<void(size_t done, size_t total, const std::string& what)>& progress);
 
 }  // namespace ss::lab
