@@ -202,8 +202,10 @@ void add_lab_commands(CLI::App& app) {
 
   auto* list = app.add_subcommand("scenarios", "list the built-in scenarios");
   list->callback([] {
+    size_t width = 0;
+    for (const auto& [name, summary] : builtin_scenarios()) width = std::max(width, name.size());
     for (const auto& [name, summary] : builtin_scenarios())
-      fmt::print("{:<12} {}\n", name, summary);
+      fmt::print("{:<{}} {}\n", name, width, summary);
   });
 
   auto prefixes = std::make_shared<std::vector<std::string>>();
