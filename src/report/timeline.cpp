@@ -262,8 +262,12 @@ std::string render_run(const RunRecord& r) {
     out += fmt::format("  WARNING: the kernel dropped netlink events {} time(s) (ENOBUFS)\n",
                        r.netlink_events_lost);
   for (const auto& n : r.notes) out += "  note: " + n + "\n";
+  // The table holds for the VPN client that ran, and says which.
+  const std::string who =
+      r.vpn.client.empty() ? "" : fmt::format("; {} with the {} client", r.vpn.kind, r.vpn.client);
   if (!r.probes.empty())
-    out += "\nWhat survived (every cell from this run)\n" + render_survival(survival_table(r));
+    out += fmt::format("\nWhat survived (every cell from this run{})\n", who) +
+           render_survival(survival_table(r));
   return out;
 }
 
