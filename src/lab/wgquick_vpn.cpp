@@ -164,8 +164,7 @@ class WgQuickVpn final : public VpnDriver {
     conf.replace(at, from.size(), "Address = " + v_.reconnect_tunnel_ip + "\n");
     write_file(conf_, conf, 0600);
     conf_address_ = v_.reconnect_tunnel_ip;
-    server_->set(fmt::format("public_key={}\nreplace_allowed_ips=true\nallowed_ip={}/32\n",
-                             client_public_hex_, ip_of(conf_address_)));
+    allow_peer_address(*server_, client_public_hex_, conf_address_);
   }
 
   // The run's private directory: the config (0600) and what is bound over /run.

@@ -260,4 +260,10 @@ void wait_for_wg_handshake(Lab& lab, const std::string& tunnel_peer,
   }
 }
 
+void allow_peer_address(WgDevice& server, const std::string& client_public_hex,
+                        const std::string& tunnel_ip) {
+  server.set(fmt::format("public_key={}\nreplace_allowed_ips=true\nallowed_ip={}/32\n",
+                         client_public_hex, ip_of(tunnel_ip)));
+}
+
 }  // namespace ss::lab

@@ -55,6 +55,11 @@ class WgDevice {
 // namespace with one peer (the client's public key, its tunnel address), the tunnel address,
 // NAT of the tunnel to the server's public side (vpn.nat), the VPN's resolver; returns once
 // wireguard-go listens on its UDP port (bounded: EnvironmentError with its log otherwise).
+// The server's one peer (the client, by its public key) allows only `tunnel_ip` ("a.b.c.d/len")
+// from now on: a reconnection with another tunnel address, as a provider's API would set it up.
+void allow_peer_address(WgDevice& server, const std::string& client_public_hex,
+                        const std::string& tunnel_ip);
+
 std::unique_ptr<WgDevice> start_wg_server(Lab& lab, const Scenario& s,
                                           const std::string& server_private_hex,
                                           const std::string& client_public_hex);

@@ -204,8 +204,7 @@ class WireGuardVpn final : public VpnDriver {
   void take_next_address() {
     if (v_.reconnect_tunnel_ip.empty() || tunnel_ip_ == v_.reconnect_tunnel_ip) return;
     tunnel_ip_ = v_.reconnect_tunnel_ip;
-    server_->set(fmt::format("public_key={}\nreplace_allowed_ips=true\nallowed_ip={}/32\n",
-                             client_keys_.public_hex, ip_of(tunnel_ip_)));
+    allow_peer_address(*server_, client_keys_.public_hex, tunnel_ip_);
   }
 
   // A packet into the tunnel starts the handshake. It is sent again every so often while
