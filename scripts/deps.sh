@@ -12,7 +12,7 @@ packages=(
   libgnutls28-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # the real programs the lab runs
   iproute2 nftables wireguard-go wireguard-tools openvpn dnsmasq-base dnsdist
-  openssh-server openssh-client mosh curl locales tshark udhcpc iptables  # udhcpc: the roam's DHCP client; iptables: wg-quick's kill-switch recipe
+  openssh-server openssh-client mosh curl locales tshark udhcpc iptables iperf3  # udhcpc: the roam's DHCP client; iptables: wg-quick's kill-switch recipe; iperf3: bench/killswitch_throughput.sh
   # test tools
   python3 python3-jsonschema chromium  # chromium: the HTML report checked headless
 )
