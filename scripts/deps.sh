@@ -6,6 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   # toolchain
   cmake g++ make pkg-config clang-format clang-tidy
+  # packaging: the man pages (packaging/man/), the .deb's library dependencies (dpkg-shlibdeps)
+  help2man dpkg-dev
   # libraries
   libmnl-dev libpcap-dev libnftables-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libfmt-dev libboost-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev

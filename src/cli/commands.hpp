@@ -27,6 +27,8 @@ void add_watch_command(CLI::App& app);        // watch (watch_cmd.cpp)
 void add_report_commands(CLI::App& app);      // report RECORD.json (report_cmd.cpp)
 void add_reap_commands(CLI::App& app);        // reap (reap_cmd.cpp)
 void add_sweep_commands(CLI::App& app);       // gap-sweep, merge (sweep_cmd.cpp)
+// completion bash|list: hidden, from the app tree (completion_cmd.cpp)
+void add_completion_command(CLI::App& app);
 
 // `splitsecond agent ...`: hidden subcommands the lab starts inside its namespaces. Each
 // agent is one process with one event loop; it prints one JSON object per line on stdout

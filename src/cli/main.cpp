@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ss::cli::add_report_commands(app);
   ss::cli::add_reap_commands(app);
   ss::cli::add_sweep_commands(app);
+  ss::cli::add_completion_command(app);  // hidden: bash completion, man page list
   auto* agent = app.add_subcommand("agent", "")->group("");  // hidden: started by the lab
   agent->require_subcommand(1);
   ss::cli::add_tcp_agents(*agent);

@@ -173,8 +173,10 @@ class WgQuickVpn final : public VpnDriver {
     const std::string rc = root + "/sbin/resolvconf", libc = root + "/lib/resolvconf/libc";
     if (::access(rc.c_str(), R_OK) != 0 || ::access(libc.c_str(), R_OK) != 0)
       throw EnvironmentError(fmt::format(
-          "vpn.client = \"wg-quick\" needs Debian's openresolv unpacked in {} (tried {} and {}); "
-          "run scripts/deps.sh as root, or set SPLITSECOND_OPENRESOLV to where it is unpacked",
+          "vpn.client = \"wg-quick\" needs Debian's openresolv unpacked in {0} (tried {1} and "
+          "{2}); run scripts/deps.sh as root (from a source tree), or unpack it without "
+          "installing it: cd \"$(mktemp -d)\" && apt-get download openresolv && mkdir -p {0} && "
+          "dpkg-deb -x openresolv_*.deb {0}; or set SPLITSECOND_OPENRESOLV to where it is unpacked",
           root, rc, libc));
     dir_ = lab_.ledger().run_dir() + "/wg-quick";
     const std::string run = dir_ + "/run";
