@@ -36,7 +36,7 @@ expect() {  # expect "DESCRIPTION" EXPECTED-CANDIDATES -- WORDS...
 }
 expect "a top-level subcommand" "reap report" -- re
 expect "hidden commands are not offered" "" -- agen
-expect "a nested subcommand" "sim" -- storm s
+expect "a nested subcommand" "sim" -- storm si
 expect "an option of run" "--pcap" -- run --pc
 expect "an option of a nested command" "--cap --capacity" -- storm sim --cap
 expect "options of another command are not offered" "" -- report --capacity
