@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "lab_util.hpp"
 
@@ -136,26 +138,33 @@ TEST(Safety, CleanupEndsAndListsTheProcessesOfAKilledRun) {
   REQUIRE_ROOT();
   // mosh-server daemonizes and sshd's session children leave their parent: unlike the
   // processes the run started itself, they do not die with it.
-  Result r =
-      sh(bin() +
-         " run survival --window 5s >/dev/null 2>&1 & pid=$!\n"
-         "prefix=\n"
-         "for i in $(seq 200); do\n"
-         "  prefix=$(grep -l \"^$pid \" /run/splitsecond/ss-*/owner 2>/dev/null | cut -d/ -f4)\n"
-         "  [ -n \"$prefix\" ] && ip netns pids $prefix-server 2>/dev/null | xargs -r -n1 ps -o "
-         "comm= -p | grep -q mosh-server && break\n"
-         "  sleep 0.05\n"
-         "done\n"
-         "kill -KILL $pid; wait $pid\n"
-         "echo \"prefix $prefix\"\n"
-         "for ns in $(ip netns list | awk -v p=\"$prefix-\" 'index($1, p) == 1 {print $1}'); do\n"
-         "  for p in $(ip netns pids $ns); do echo \"pid $p $(cat /proc/$p/comm)\"; done\n"
-         "done\n"
-         "for p in $(ps -e -o pid=); do echo \"any $p\"; done\n"
-         "echo cleanup; " +
-         bin() + " cleanup $prefix\n");
+  Result r = sh(
+      bin() +
+      " run survival --window 5s >/dev/null 2>&1 & pid=$!\n"
+      "prefix=\n"
+      "for i in $(seq 200); do\n"
+      "  prefix=$(grep -l \"^$pid \" /run/splitsecond/ss-*/owner 2>/dev/null | cut -d/ -f4)\n"
+      "  [ -n \"$prefix\" ] && ip netns pids $prefix-server 2>/dev/null | xargs -r -n1 ps -o "
+      "comm= -p | grep -q mosh-server && break\n"
+      "  sleep 0.05\n"
+      "done\n"
+      "kill -KILL $pid; wait $pid\n"
+      "echo \"prefix $prefix\"\n"
+      "for ns in $(ip netns list | awk -v p=\"$prefix-\" 'index($1, p) == 1 {print $1}'); do\n"
+      "  echo \"netns $(stat -L -c %i /run/netns/$ns)\"\n"
+      "  for p in $(ip netns pids $ns); do echo \"pid $p $(cat /proc/$p/comm)\"; done\n"
+      "done\n"
+      "for p in $(ps -e -o pid=); do echo \"any $p $(stat -L -c %i /proc/$p/ns/net 2>/dev/null)\"; "
+      "done\n"
+      "echo cleanup; " +
+      bin() + " cleanup $prefix\n");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
-  std::set<int> run_pids, mosh_servers, others;  // others: any process at all, then not the run's
+  // others: every process whose network namespace was not one of the run's when it was looked
+  // at. Decided by each process's own namespace, not by the order of two listings: the
+  // session's command forks every 100 ms, so a process can start between them.
+  std::set<int> run_pids, mosh_servers, others;
+  std::set<std::string> run_netns;
+  std::vector<std::pair<int, std::string>> any;
   std::string prefix, cleanup_out;
   std::istringstream in(r.out);
   bool in_cleanup = false;
@@ -171,13 +180,21 @@ TEST(Safety, CleanupEndsAndListsTheProcessesOfAKilledRun) {
       f >> pid >> comm;
       run_pids.insert(pid);
       if (comm == "mosh-server") mosh_servers.insert(pid);
+    } else if (line.rfind("netns ", 0) == 0) {
+      run_netns.insert(line.substr(6));
     } else if (line.rfind("any ", 0) == 0) {
-      others.insert(std::atoi(line.c_str() + 4));
+      std::istringstream f(line.substr(4));
+      int pid = 0;
+      std::string netns;  // empty when the process ended before its namespace was read
+      f >> pid >> netns;
+      any.emplace_back(pid, netns);
     } else if (line == "cleanup") {
       in_cleanup = true;
     }
   }
-  for (int pid : run_pids) others.erase(pid);
+  ASSERT_FALSE(run_netns.empty()) << r.out;
+  for (const auto& [pid, netns] : any)
+    if (!run_netns.count(netns) && !run_pids.count(pid)) others.insert(pid);
   ASSERT_FALSE(prefix.empty()) << r.out;
   ASSERT_FALSE(mosh_servers.empty()) << "the killed run's mosh-server should outlive it:\n"
                                      << r.out;
