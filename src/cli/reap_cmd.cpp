@@ -3,6 +3,7 @@
 // once instead of hanging until tcp_retries2 (docs/reap.md). The decision is model/reap_plan;
 // this file reads rtnetlink (libpath's RtnlWatch), dumps and destroys, and logs.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,6 +19,8 @@
 #include <optional>
 #include <system_error>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
 #include "model/errors.hpp"
 #include "model/reap_plan.hpp"
@@ -32,8 +35,10 @@ namespace {
 
 struct ReapArgs {
   std::vector<std::string> interfaces;
+  std::vector<int> peer_ports;
   std::string netns;
   bool dry_run = false;
+  bool json = false;
 };
 
 int64_t mono_ns() {
@@ -42,10 +47,27 @@ int64_t mono_ns() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void say(const std::string& line) {
-  fmt::print("reap: {}\n", line);
-  std::fflush(stdout);
-}
+// Each line of the log: text, or with --json one JSON object per line stamped with
+// CLOCK_MONOTONIC, as the lab's agents print them (the lab records them on its timeline).
+class Log {
+ public:
+  explicit Log(bool json) : json_(json) {}
+  // `fields`: figures a JSON reader should not have to parse out of the text.
+  void operator()(const std::string& line, const char* kind = "reap",
+                  const nlohmann::json& fields = nlohmann::json::object()) const {
+    if (json_) {
+      nlohmann::json j{{"t_ns", mono_ns()}, {"agent", "reap"}, {"kind", kind}, {"line", line}};
+      j.update(fields);
+      fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+      fmt::print("reap: {}\n", line);
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  bool json_;
+};
 
 LocalAddress local_address(const path::Change& c) {
   LocalAddress a;
@@ -88,7 +110,8 @@ int probe_destroy(sys::SockDiag& diag, int protocol) {
 
 class Reaper {
  public:
-  Reaper(ReapPolicy policy, bool dry_run) : policy_(std::move(policy)), dry_run_(dry_run) {}
+  Reaper(ReapPolicy policy, bool dry_run, const Log& say)
+      : policy_(std::move(policy)), dry_run_(dry_run), say_(say) {}
 
   void seed(const std::vector<path::Change>& addresses) {
     for (const auto& c : addresses) book_.add(local_address(c));
@@ -139,7 +162,7 @@ class Reaper {
     const std::string what = fmt::format("{} removed from {} ({})", removed.address.str(),
                                          removed.ifname.empty() ? "?" : removed.ifname, why);
     if (auto skip = reap_skip_reason(removed, policy_, book_)) {
-      say(fmt::format("{}: left alone: {}", what, *skip));
+      say_(fmt::format("{}: left alone: {}", what, *skip));
       return;
     }
     const auto ids = sockets_for(removed.address);
@@ -153,29 +176,36 @@ class Reaper {
       std::string line = fmt::format("{} {} {} -> {}", proto, sys::tcp_state_name(s.state),
                                      sys::local_text(s), sys::peer_text(s));
       if (dry_run_) {
-        say("  would destroy " + line);
+        say_("  would destroy " + line, "reap", {{"action", "would destroy"}});
       } else if (int err = diag_.destroy(s); err == 0) {
-        say("  destroyed " + line);
+        say_("  destroyed " + line, "reap", {{"action", "destroyed"}});
       } else if (err == ENOENT) {
         ++gone;
-        say("  already gone " + line);
+        say_("  already gone " + line);
         continue;
       } else {
         ++failed;
-        say(fmt::format("  could not destroy {}: {}", line, sys::errno_name(err)));
+        say_(fmt::format("  could not destroy {}: {}", line, sys::errno_name(err)));
         continue;
       }
       (s.protocol == IPPROTO_UDP ? udp : tcp)++;
     }
     const int64_t took_us = (mono_ns() - read_ns) / 1000;
-    say(fmt::format("{}: {} {} sockets (tcp {}, udp {}) in {} us{}{}", what,
-                    dry_run_ ? "would destroy" : "destroyed", tcp + udp, tcp, udp, took_us,
-                    gone ? fmt::format("; {} already gone", gone) : "",
-                    failed ? fmt::format("; {} failed", failed) : ""));
+    say_(fmt::format("{}: {} {} sockets (tcp {}, udp {}) in {} us{}{}", what,
+                     dry_run_ ? "would destroy" : "destroyed", tcp + udp, tcp, udp, took_us,
+                     gone ? fmt::format("; {} already gone", gone) : "",
+                     failed ? fmt::format("; {} failed", failed) : ""),
+         "reaped",
+         {{"address", removed.address.str()},
+          {"tcp", tcp},
+          {"udp", udp},
+          {"dry_run", dry_run_},
+          {"took_us", took_us}});
   }
 
   ReapPolicy policy_;
   bool dry_run_;
+  const Log& say_;
   AddressBook book_;
   sys::SockDiag diag_{-1};
 };
@@ -195,6 +225,10 @@ sys::Fd stop_signals() {
 }
 
 void run_reap(const ReapArgs& a) {
+  const Log say(a.json);
+  for (int p : a.peer_ports)
+    if (p < 1 || p > 65535)
+      throw UsageError(fmt::format("--peer-port {}: not a port (1-65535)", p));
   for (const auto& n : a.interfaces)
     if (!valid_ifname(n))
       throw UsageError(fmt::format("--interface {}: not a valid interface name", n));
@@ -218,9 +252,10 @@ void run_reap(const ReapArgs& a) {
 
   ReapPolicy policy;
   policy.interfaces = a.interfaces;
+  for (int p : a.peer_ports) policy.peer_ports.push_back(static_cast<uint16_t>(p));
   std::unique_ptr<Reaper> reaper;
   try {
-    reaper = std::make_unique<Reaper>(policy, a.dry_run);
+    reaper = std::make_unique<Reaper>(policy, a.dry_run, say);
   } catch (const sys::SysError& e) {
     throw EnvironmentError(fmt::format("sock_diag is not available: {}", e.what()));
   }
@@ -240,7 +275,7 @@ void run_reap(const ReapArgs& a) {
   }
   const int udp = probe_destroy(reaper->diag(), IPPROTO_UDP);
   policy.udp = udp == 0;
-  reaper = std::make_unique<Reaper>(policy, a.dry_run);
+  reaper = std::make_unique<Reaper>(policy, a.dry_run, say);
 
   sys::Fd signals = stop_signals();
   std::unique_ptr<path::RtnlWatch> watch;
@@ -251,13 +286,18 @@ void run_reap(const ReapArgs& a) {
   }
   reaper->seed(watch->initial_addresses());
   say(fmt::format(
-      "watching {}{} for removed addresses{}; SOCK_DESTROY: tcp {}, udp {}; {} "
-      "addresses known",
-      a.interfaces.empty() ? "every interface"
-                           : "interfaces " + fmt::format("{}", fmt::join(a.interfaces, ", ")),
-      a.netns.empty() ? "" : " in netns " + a.netns, a.dry_run ? " (dry run)" : "",
-      tcp == 0 ? "yes" : sys::errno_name(tcp), udp == 0 ? "yes" : sys::errno_name(udp),
-      reaper->known()));
+          "watching {}{} for removed addresses{}{}; SOCK_DESTROY: tcp {}, udp {}; {} "
+          "addresses known",
+          a.interfaces.empty() ? "every interface"
+                               : "interfaces " + fmt::format("{}", fmt::join(a.interfaces, ", ")),
+          a.netns.empty() ? "" : " in netns " + a.netns,
+          a.peer_ports.empty()
+              ? ""
+              : fmt::format(" (sockets to peer ports {} only)", fmt::join(a.peer_ports, ", ")),
+          a.dry_run ? " (dry run)" : "", tcp == 0 ? "yes" : sys::errno_name(tcp),
+          udp == 0 ? "yes" : sys::errno_name(udp), reaper->known()),
+      "ready",  // as JSON, the lab waits for this kind before its probes connect
+      {{"peer_ports", a.peer_ports}, {"dry_run", a.dry_run}});
 
   for (;;) {
     pollfd fds[2] = {{watch->fd(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
@@ -293,6 +333,10 @@ void add_reap_commands(CLI::App& app) {
                    "only addresses removed from this interface (repeatable); default: every one");
   reap->add_flag("--dry-run", a->dry_run, "list what it would destroy and destroy nothing");
   reap->add_option("--netns", a->netns, "run inside this named network namespace (ip netns)");
+  reap->add_option("--peer-port", a->peer_ports,
+                   "only sockets connected to this remote port (repeatable); default: every one");
+  reap->add_flag("--json", a->json,
+                 "print each line as a JSON object stamped with CLOCK_MONOTONIC (t_ns)");
   reap->callback([a] { run_reap(*a); });
 }
 

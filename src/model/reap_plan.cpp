@@ -82,6 +82,9 @@ bool bound_to(const ReapSocket& s, const IpPrefix& address) {
 }
 
 bool reapable(const ReapSocket& s, const ReapPolicy& policy) {
+  const auto& ports = policy.peer_ports;
+  if (!ports.empty() && std::find(ports.begin(), ports.end(), s.peer_port) == ports.end())
+    return false;
   if (s.proto == ReapSocket::Proto::tcp) return s.state != kTcpTimeWait;
   return policy.udp && s.state == kTcpEstablished && s.peer_port != 0;
 }

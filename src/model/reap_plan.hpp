@@ -46,6 +46,9 @@ class AddressBook {
 struct ReapPolicy {
   std::vector<std::string> interfaces;
   bool udp = true;  // connected UDP too (false when the kernel cannot destroy UDP sockets)
+  // Only sockets whose peer (remote) port is one of these; empty means every socket. The lab
+  // uses it to reap one probe's connection and leave the others to the kernel.
+  std::vector<uint16_t> peer_ports;
 };
 
 // A socket as sock_diag lists it, reduced to what the decision reads.
@@ -72,7 +75,7 @@ bool bound_to(const ReapSocket& s, const IpPrefix& address);
 
 // Whether the socket is one the daemon destroys once bound to a removed address: TCP in every
 // state but TIME_WAIT (which has no owner to tell), connected UDP (a peer port) if the policy
-// includes UDP.
+// includes UDP; and, if the policy names peer ports, only a socket connected to one of them.
 bool reapable(const ReapSocket& s, const ReapPolicy& policy);
 
 // The indices of the sockets to destroy after `address` went.

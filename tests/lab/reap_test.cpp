@@ -260,6 +260,29 @@ TEST(Reap, AnInterfaceNotNamedIsLeftAlone) {
   EXPECT_EQ(reaplab::tcp_state_of(lab.client, kTunnelAddr), "ESTAB\n");
 }
 
+TEST(Reap, PeerPortLimitsItToTheConnectionsToThatPort) {
+  REQUIRE_ROOT();
+  reaplab::NsPair lab;
+  ASSERT_TRUE(lab.ok) << lab.error;
+  Conn named = connection_from(lab, kTunnelAddr);
+  Conn other = connection_from(lab, kTunnelAddr);
+  ASSERT_TRUE(named.server_side && other.server_side);
+  Reap reap(lab.client, {"--peer-port", std::to_string(named.port), "--json"});
+  ASSERT_TRUE(reap.out->wait_for("\"kind\":\"ready\"", 10000)) << reap.out->text;
+  EXPECT_NE(reap.out->text.find("peer ports " + std::to_string(named.port) + " only"),
+            std::string::npos)
+      << reap.out->text;
+  auto named_ended = blocked_recv(named.client.get(), 3000);
+  auto other_ended = blocked_recv(other.client.get(), 1500);
+  int64_t before = 0, after = 0;
+  remove_tunnel_address(lab, &before, &after);
+  EXPECT_EQ(named_ended.get().error, ECONNABORTED);
+  EXPECT_EQ(other_ended.get().error, EAGAIN);  // left to the kernel: it hangs
+  ASSERT_TRUE(reap.out->wait_for("\"kind\":\"reaped\"", 5000)) << reap.out->text;
+  EXPECT_NE(reap.out->text.find("\"tcp\":1"), std::string::npos) << reap.out->text;
+  EXPECT_EQ(reaplab::tcp_state_of(lab.client, kTunnelAddr), "ESTAB\n");
+}
+
 TEST(Reap, BadInputExitsTwoAndChangesNothing) {
   REQUIRE_ROOT();
   const std::string before = labtest::host_state();
@@ -269,6 +292,9 @@ TEST(Reap, BadInputExitsTwoAndChangesNothing) {
   auto bad_ns = labtest::sh(labtest::bin() + " reap --netns ssrp-no-such-namespace");
   EXPECT_EQ(bad_ns.status, 2) << bad_ns.err;
   EXPECT_NE(bad_ns.err.find("no such network namespace"), std::string::npos) << bad_ns.err;
+  auto bad_port = labtest::sh(labtest::bin() + " reap --peer-port 70000");
+  EXPECT_EQ(bad_port.status, 2) << bad_port.err;
+  EXPECT_NE(bad_port.err.find("--peer-port 70000"), std::string::npos) << bad_port.err;
   EXPECT_EQ(labtest::host_state(), before);
 }
 

@@ -142,5 +142,20 @@ TEST(ReapVictims, ConnectedUdpOnlyAndOnlyWhenThePolicyTakesUdp) {
   EXPECT_TRUE(reap_victims(*IpPrefix::parse("10.9.0.2"), no_udp, s).empty());
 }
 
+TEST(ReapVictims, PeerPortsLimitTheVictimsAndNoneMeansEvery) {
+  ReapSocket https = tcp("10.9.0.2", kTcpEstablished), ssh = https;
+  ssh.peer_port = 22;
+  std::vector<ReapSocket> s = {https, ssh};
+  EXPECT_EQ(reap_victims(*IpPrefix::parse("10.9.0.2"), {}, s).size(), 2u);
+  ReapPolicy only_ssh;
+  only_ssh.peer_ports = {22, 7014};
+  auto v = reap_victims(*IpPrefix::parse("10.9.0.2"), only_ssh, s);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], 1u);
+  ReapPolicy other;
+  other.peer_ports = {80};
+  EXPECT_TRUE(reap_victims(*IpPrefix::parse("10.9.0.2"), other, s).empty());
+}
+
 }  // namespace
 }  // namespace ss
