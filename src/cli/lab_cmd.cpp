@@ -12,6 +12,7 @@
 #include "lab/experiment.hpp"
 #include "lab/ledger.hpp"
 #include "lab/probe_storm.hpp"
+#include "lab/user_command.hpp"
 #include "model/claims.hpp"
 #include "model/errors.hpp"
 #include "model/scenario.hpp"
@@ -19,6 +20,7 @@
 #include "model/vpn_variants.hpp"
 #include "report/progress.hpp"
 #include "report/timeline.hpp"
+#include "report/user_command.hpp"
 #include "storm/output.hpp"
 #include "storm/policy.hpp"
 
@@ -35,6 +37,8 @@ struct RunArgs {
   bool verbose = false;
   uint32_t storm = 0;  // --storm N: the storm probe with N clients
   std::string storm_policy = "full-jitter";
+  lab::UserCommandSpec user;  // `run SCENARIO -- CMD`, --server-cmd (docs/run-cmd.md)
+  std::string lead;           // --lead: start CMD this long before t=0 (the scenario's before)
 };
 
 // --storm N adds the storm probe (lab/probe_storm.hpp) with N clients and the policy.
@@ -82,7 +86,13 @@ void apply_vpn_overrides(Scenario& s, const std::string& vpn, const std::string&
 namespace {
 
 void run(const RunArgs& a) {
+  lab::check_user_command(a.user);         // a command that does not exist: exit 2, nothing built
   Scenario s = load_scenario(a.scenario);  // bad input is rejected before anything exists
+  if (!a.lead.empty()) {
+    s.before = duration_option(a.lead, "--lead");
+    if (s.before > Micros(10'000'000))
+      throw UsageError(fmt::format("--lead {}: expected at most 10s", a.lead));
+  }
   apply_vpn_overrides(s, a.vpn, a.client);
   apply_storm(s, a.storm, a.storm_policy);
   override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
@@ -92,6 +102,7 @@ void run(const RunArgs& a) {
   lab::RunOptions o;
   o.pcap_path = a.pcap_path;
   o.verbose = a.verbose;
+  o.user = a.user;
   if (!a.window.empty()) {
     auto w = parse_duration(a.window);
     if (!w || *w < Micros(100'000) || *w > Micros(60'000'000))
@@ -108,12 +119,35 @@ void run(const RunArgs& a) {
   for (const auto& p : r.probes)  // run --storm: the storm as the server saw it
     if (p.extra.contains("storm")) fmt::print("\n{}", storm::render_lab_storm(p.extra["storm"]));
   if (r.killswitch) fmt::print("{}", render_killswitch(*r.killswitch));
+  if (r.user_command) fmt::print("{}", report::render_user_command(*r.user_command));
   if (!a.json_path.empty()) {
     std::ofstream f(a.json_path, std::ios::trunc);
     f << to_json(r).dump(2) << '\n';
     if (!f) throw std::runtime_error("could not write " + a.json_path);
   }
   write_report_files(r, a.report);
+}
+
+// `run SCENARIO [options] -- CMD [ARGS...]` and --server-cmd (lab/user_command.hpp).
+void add_user_command_options(CLI::App& run_cmd, RunArgs& args) {
+  run_cmd.add_option("command", args.user.argv,
+                     "after --: your command, run in the client namespace (as `ip netns exec` "
+                     "would) from `before` ahead of t=0 to the end of the window; its output goes "
+                     "on the timeline, its TCP/UDP sockets are followed through sock_diag");
+  run_cmd.add_option("--server-cmd", args.user.server_cmd,
+                     "a shell command (sh -c) run in the server namespace before CMD; CMD starts "
+                     "once it listens (or after 10 s)");
+  run_cmd.add_option("--lead", args.lead,
+                     "start CMD this long before t=0 (the scenario's `before`, default 500ms)");
+  run_cmd.footer(
+      "Both commands get: SPLITSECOND_SERVER_IP, SPLITSECOND_SERVER_IP6 (the app server), "
+      "SPLITSECOND_CLIENT_IP, SPLITSECOND_CLIENT_IP6 (the client's physical addresses), "
+      "SPLITSECOND_TUNNEL_IP, SPLITSECOND_TUNNEL_IF, SPLITSECOND_PHYSICAL_IF, "
+      "SPLITSECOND_T0_IN_MS (t=0 comes this long after CMD starts), SPLITSECOND_WINDOW_MS, "
+      "SPLITSECOND_NETNS (the namespace it runs in). Example: splitsecond run disconnect "
+      "--server-cmd 'iperf3 -s -B $SPLITSECOND_SERVER_IP' -- sh -c 'iperf3 -c "
+      "$SPLITSECOND_SERVER_IP -t 5' (single quotes: the variables are the lab's, expanded "
+      "inside it). See docs/run-cmd.md.");
 }
 
 }  // namespace
@@ -149,6 +183,7 @@ void add_lab_commands(CLI::App& app) {
                    "alone), wg-quick-recipe, none")
       ->expected(0, 1)
       ->default_str("ours");
+  add_user_command_options(*run_cmd, *args);
   add_report_options(*run_cmd, args->report);
   run_cmd->add_option("--carrier-gap", args->carrier_gap)->group("");  // gap-sweep's labs
   run_cmd->callback([args] { run(*args); });  // errors (and Interrupted) are mapped in main

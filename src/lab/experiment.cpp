@@ -216,6 +216,7 @@ class Experiment final : public ProbeEnv {
       }
       phase("starting probes");
       start_agents();
+      start_user_command(r.vpn);
       record(*vpn);
       killswitch.at_end();
       r.killswitch = killswitch.take(t0_);
@@ -226,6 +227,7 @@ class Experiment final : public ProbeEnv {
 
       phase("tearing down");
       t = sys::mono_ns();
+      if (user_) user_->stop();  // the user's command first, then the probes' clients
       // Clients first: a server ending first would show up as one more failure.
       std::vector<sys::Child*> clients, all;
       for (auto& rp : probes_)
@@ -272,6 +274,18 @@ class Experiment final : public ProbeEnv {
     }
   }
 
+  // `run -- CMD` / --server-cmd: after the tunnel and the probes are up, `before` ahead of t=0.
+  void start_user_command(const VpnInfo& vpn) {
+    if (!o_.user.any()) return;
+    const auto& t = s_.topology;
+    user_.emplace(
+        *lab_, o_.user,
+        user_command_env({ip_of(t.server_ip4), ip_of(t.server_ip6), ip_of(client_ip4_),
+                          ip_of(t.client_ip6), ip_of(vpn.tunnel_ip), vpn.interface, t.client_if,
+                          s_.before.count() / 1000, window_.count() / 1000}));
+    user_->start();
+  }
+
   void start_agents() {
     const auto& n = lab_->names();
     const std::string run_for = format_duration(s_.before + window_ + Micros(5'000'000) +
@@ -303,6 +317,7 @@ class Experiment final : public ProbeEnv {
     sys::EventLoop loop;
     recorder.attach(loop);
     for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
+    if (user_) user_->attach(loop);
     bool interrupted = false;
     loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });
     bool action_done = false;
@@ -311,6 +326,7 @@ class Experiment final : public ProbeEnv {
     phase("recording");
     loop.run_until(sys::mono_ns() + s_.before.count() * 1000);
     if (interrupted) throw Interrupted("interrupted before the first action");
+    if (user_) user_->snapshot("before t=0");
     prime_before_t0();
     t0_ = sys::mono_ns();
     end_ = t0_ + window_.count() * 1000;
@@ -335,9 +351,11 @@ class Experiment final : public ProbeEnv {
             format_duration(item.action->at), kActionBoundNs / 1'000'000'000));
       }
       triggers_.push_back(carried_out(*item.action, std::move(params)));
+      if (user_) user_->snapshot(triggers_.back().action);
       killswitch_->after_action(action_name(item.action->kind), vpn.info());
     }
     if (!interrupted) loop.run_until(end_);
+    if (user_ && !interrupted) user_->snapshot("end");
     recorder.drain_all();  // what was queued at the end of the window
     observations_ = recorder.take();
     if (!interrupted) read_server_sockets_now();
@@ -563,6 +581,10 @@ class Experiment final : public ProbeEnv {
     derive_record(r, observations_, agents, probes, facts);
     for (const auto& note : notes_) r.notes.push_back(note);
     add_server_sockets(r);
+    if (user_) {
+      r.user_command = user_->take(t0_, r.events);
+      sort_timeline(r.events);
+    }
     for (const auto& name : unavailable_)
       r.notes.push_back("probe '" + name + "' is not available in this build: not run");
   }
@@ -607,6 +629,7 @@ class Experiment final : public ProbeEnv {
   std::deque<AgentStream> agents_;  // stable addresses: probes keep pointers
   std::vector<RunningProbe> probes_;
   RunningProbe* current_ = nullptr;
+  std::optional<UserCommand> user_;
   std::vector<std::string> unavailable_;
   Observations observations_;
   std::vector<Trigger> triggers_;

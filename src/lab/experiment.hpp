@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "lab/user_command.hpp"
 #include "model/record.hpp"
 #include "model/scenario.hpp"
 
@@ -13,6 +14,7 @@ struct RunOptions {
   std::string pcap_path;         // keep the capture of the client's physical interface
   std::optional<Micros> window;  // overrides the scenario's
   bool verbose = false;          // print each phase to stderr
+  UserCommandSpec user;          // `run -- CMD` and --server-cmd (lab/user_command.hpp)
 };
 
 // Throws EnvironmentError (exit 3) naming what is missing: root, /dev/net/tun, a program.

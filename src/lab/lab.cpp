@@ -138,7 +138,8 @@ std::string Lab::keep_log(const std::string& label) {
 
 sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
                        std::vector<std::string> argv, bool capture_stdout,
-                       std::vector<std::string> tmpfs, std::vector<std::string> env) {
+                       std::vector<std::string> tmpfs, std::vector<std::string> env,
+                       int stderr_fd) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   sys::SpawnSpec spec;
   spec.argv = std::move(argv);
@@ -152,6 +153,7 @@ sys::Child& Lab::spawn(const std::string& ns, const std::string& label,
   spec.tmpfs = std::move(tmpfs);
   spec.capture_stdout = capture_stdout;
   spec.stderr_path = log_path(label);
+  spec.stderr_fd = stderr_fd;
   spec.env = std::move(env);
   spec.env.push_back("LC_ALL=C.UTF-8");
   return ledger_.process(label, sys::spawn(spec));

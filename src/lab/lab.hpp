@@ -50,10 +50,10 @@ class Lab {
 
   // Starts a program inside `ns` as `ip netns exec` would (private mounts, /etc/netns/<ns>
   // files over /etc), optionally with private tmpfs dirs and extra KEY=VALUE environment;
-  // recorded for teardown.
+  // stderr to its log, or to stderr_fd if given; recorded for teardown.
   sys::Child& spawn(const std::string& ns, const std::string& label, std::vector<std::string> argv,
                     bool capture_stdout = false, std::vector<std::string> tmpfs = {},
-                    std::vector<std::string> env = {});
+                    std::vector<std::string> env = {}, int stderr_fd = -1);
   std::string log_path(const std::string& label) const;
   // The last lines of a label's log (at most max_chars), "(empty)" if it has none.
   std::string log_tail(const std::string& label, size_t max_chars = 600) const;

@@ -159,6 +159,7 @@ nlohmann::json to_json(const RunRecord& r) {
   if (!r.vpn.client.empty()) j["vpn"]["client"] = r.vpn.client;
   if (!r.vpn.resolver.empty()) j["vpn"]["resolver"] = r.vpn.resolver;
   if (r.killswitch) j["killswitch"] = killswitch_run_json(*r.killswitch);
+  if (r.user_command) j["user_command"] = user_command_json(*r.user_command);
   return j;
 }
 
@@ -255,6 +256,7 @@ RunRecord record_from_json(const nlohmann::json& j) {
   r.home_resolver = j.value("home_resolver", "");
   r.physical_interface = j.value("physical_interface", "");
   if (j.contains("killswitch")) r.killswitch = killswitch_run_from_json(j["killswitch"]);
+  if (j.contains("user_command")) r.user_command = user_command_from_json(j["user_command"]);
   return r;
 }
 

@@ -9,6 +9,7 @@
 
 #include "model/killswitch_run.hpp"
 #include "model/server_sockets.hpp"
+#include "model/user_command.hpp"
 
 namespace ss {
 
@@ -113,6 +114,8 @@ struct RunRecord {
   std::optional<ServerSockets> server_sockets;
   // The kill switch the run had in the client namespace; unset without one (docs/killswitch.md).
   std::optional<KillSwitchRun> killswitch;
+  // `run -- CMD`: the user's command, its lines and its sockets; unset without one.
+  std::optional<UserCommandRun> user_command;
   int64_t netlink_events_lost = 0;  // reported by the kernel (ENOBUFS); never silently dropped
   std::vector<std::string> notes;   // facts worth a line, e.g. "resolv.conf not restored"
 };

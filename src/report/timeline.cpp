@@ -176,6 +176,18 @@ std::string describe_event(const Event& e) {
       what = fmt::format("{}: {}", e.kind, packet_text(d));
       break;
     case Layer::probe: {
+      if (e.kind == "output") {  // `run -- CMD`: a line the command printed
+        what = fmt::format("{} {}: {}", str(d, "agent"), str(d, "stream"), str(d, "line"));
+        break;
+      }
+      if (e.kind == "exited" &&
+          (d.value("agent", "") == "cmd" || d.value("agent", "") == "server-cmd")) {
+        what = fmt::format(
+            "{} exited, {}{}", str(d, "agent"),
+            d.contains("code") ? "code " + str(d, "code") : "signal " + str(d, "signal"),
+            d.contains("by") ? " (ended by us with " + str(d, "by") + ")" : "");
+        break;
+      }
       what = fmt::format("{} {}", str(d, "agent"), e.kind);
       for (const char* k :
            {"error", "peer", "local", "remote", "addr", "result", "seen_as", "seq", "rtt_us", "by"})

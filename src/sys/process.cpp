@@ -116,8 +116,10 @@ Child spawn(const SpawnSpec& spec) {
   int out[2] = {-1, -1};
   if (spec.capture_stdout) check(::pipe2(out, O_CLOEXEC), "pipe2", "child stdout");
   Fd out_read(out[0]), out_write(out[1]);
-  Fd err_file(::open(spec.stderr_path.empty() ? "/dev/null" : spec.stderr_path.c_str(),
-                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  Fd err_file(spec.stderr_fd >= 0
+                  ? ::fcntl(spec.stderr_fd, F_DUPFD_CLOEXEC, 3)
+                  : ::open(spec.stderr_path.empty() ? "/dev/null" : spec.stderr_path.c_str(),
+                           O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!err_file) throw SysError("open", spec.stderr_path, errno);
   int report[2];
   check(::pipe2(report, O_CLOEXEC), "pipe2", "spawn report");

@@ -23,6 +23,7 @@ struct SpawnSpec {
   std::vector<std::string> tmpfs;                          // directories given a private tmpfs
   bool capture_stdout = false;                             // stdout to a pipe the parent reads
   std::string stderr_path;  // stderr (and stdout if not captured) here
+  int stderr_fd = -1;       // if set: stderr to this fd instead (e.g. a pipe the caller reads)
   std::string cwd = "/";
 };
 

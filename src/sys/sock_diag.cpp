@@ -201,6 +201,26 @@ std::vector<uint8_t> sock_id_request(int family, int protocol, uint32_t seq) {
   return request_for(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, family, protocol, seq);
 }
 
+std::vector<uint8_t> sock_detail_request(int family, int protocol, uint32_t seq) {
+  auto buf = request_for(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, family, protocol, seq);
+  auto* req = reinterpret_cast<inet_diag_req_v2*>(buf.data() + NLMSG_HDRLEN);
+  if (protocol == IPPROTO_TCP) req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  return buf;
+}
+
+bool decode_sock_details(std::span<const uint8_t> buf, int protocol,
+                         std::vector<InetSocketDiag>& out) {
+  return walk_replies(buf, [&](const nlmsghdr* nlh) {
+    InetSocketDiag d;
+    d.id = decode_id(nlh, protocol);
+    const TcpSocketDiag full = decode_one(nlh);  // the queues and tcp_info
+    d.recv_queue = full.recv_queue;
+    d.send_queue = full.send_queue;
+    if (protocol == IPPROTO_TCP) d.info = full.info;
+    out.push_back(std::move(d));
+  });
+}
+
 std::vector<uint8_t> sock_destroy_request(const InetSocketId& s, uint32_t seq) {
   auto buf = request_for(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, s.family, s.protocol, seq);
   auto* req = reinterpret_cast<inet_diag_req_v2*>(buf.data() + NLMSG_HDRLEN);
@@ -243,6 +263,20 @@ std::vector<InetSocketId> SockDiag::dump(int family, int protocol) {
     ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
                       "sock_diag dump");
     if (decode_sock_ids({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
+  }
+  throw std::runtime_error("sock_diag: the dump did not end");
+}
+
+std::vector<InetSocketDiag> SockDiag::dump_details(int family, int protocol) {
+  auto* sock = static_cast<mnl_socket*>(sock_);
+  auto req = sock_detail_request(family, protocol, seq_++);
+  check(mnl_socket_sendto(sock, req.data(), req.size()), "mnl_socket_sendto", "sock_diag dump");
+  std::vector<InetSocketDiag> out;
+  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  for (int reads = 0; reads < 100'000; ++reads) {
+    ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
+                      "sock_diag dump");
+    if (decode_sock_details({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
   }
   throw std::runtime_error("sock_diag: the dump did not end");
 }

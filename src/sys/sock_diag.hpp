@@ -78,6 +78,21 @@ std::vector<uint8_t> sock_destroy_request(const InetSocketId& s, uint32_t seq);
 // the buffer holds no acknowledgement.
 int decode_ack(std::span<const uint8_t> buf);
 
+// A TCP or UDP socket with its queues and, for TCP, its tcp_info: what `run -- CMD` follows,
+// by cookie, through a run. The kernel's sk_err (what SO_ERROR would return) is not in
+// sock_diag's reply: the state, the queues and tcp_info are what is known from outside.
+struct InetSocketDiag {
+  InetSocketId id;
+  uint32_t recv_queue = 0, send_queue = 0;  // idiag_rqueue, idiag_wqueue
+  std::optional<TcpInfoView> info;          // TCP only, when the reply carried INET_DIAG_INFO
+};
+
+// A dump request for every socket of `family` x `protocol`, with INET_DIAG_INFO for TCP.
+std::vector<uint8_t> sock_detail_request(int family, int protocol, uint32_t seq);
+// Decodes its replies (same errors as decode_sock_diag).
+bool decode_sock_details(std::span<const uint8_t> buf, int protocol,
+                         std::vector<InetSocketDiag>& out);
+
 // One NETLINK_SOCK_DIAG socket opened in a namespace, for dumps and destroys.
 class SockDiag {
  public:
@@ -87,6 +102,7 @@ class SockDiag {
   SockDiag& operator=(const SockDiag&) = delete;
 
   std::vector<InetSocketId> dump(int family, int protocol);
+  std::vector<InetSocketDiag> dump_details(int family, int protocol);
   // SOCK_DESTROY of one socket: 0, or the kernel's errno (EOPNOTSUPP: no
   // CONFIG_INET_DIAG_DESTROY or no destroy for that protocol; EPERM: no CAP_NET_ADMIN;
   // ENOENT: the socket is gone).
