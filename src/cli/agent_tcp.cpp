@@ -12,7 +12,8 @@ void add_tcp_agents(CLI::App& agent) {
   struct Opts {
     std::string server, listen, interval = "100ms", duration = "30s",
                                 name = "whoami.splitsecond.test";
-    std::string mode = "stream", user_timeout;
+    std::string mode = "stream", user_timeout, keepalive;
+    bool watch_path = false;
   };
   auto o = std::make_shared<Opts>();
 
@@ -22,6 +23,11 @@ void add_tcp_agents(CLI::App& agent) {
   client->add_option("--interval", o->interval);
   client->add_option("--mode", o->mode, "stream | send-on-signal | idle | bulk");
   client->add_option("--user-timeout", o->user_timeout, "set TCP_USER_TIMEOUT, e.g. 2s");
+  client->add_option("--keepalive", o->keepalive,
+                     "SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT, e.g. 1s/1s/3");
+  client->add_flag("--watch-path", o->watch_path,
+                   "watch the connection with the path library; close it when its source "
+                   "address goes away");
   client->add_option("--duration", o->duration);
   client->callback([o] {
     probes::TcpClientOptions t;
@@ -31,6 +37,8 @@ void add_tcp_agents(CLI::App& agent) {
     t.mode = probes::parse_tcp_mode(o->mode);
     if (!o->user_timeout.empty())
       t.user_timeout = duration_option(o->user_timeout, "--user-timeout");
+    if (!o->keepalive.empty()) probes::parse_keepalive(o->keepalive, t);
+    t.watch_path = o->watch_path;
     agent_exit(probes::run_tcp_client(t));
   });
 

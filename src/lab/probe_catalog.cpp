@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "lab/probe.hpp"
+#include "lab/probe_detect.hpp"
 #include "lab/probe_mptcp.hpp"
 #include "lab/probe_remote.hpp"
 #include "lab/probe_storm.hpp"
@@ -318,6 +319,12 @@ const std::map<std::string, ProbeFactory>& probe_registry() {
       {"ssh", make_ssh_probe},
       {"mosh", make_mosh_probe},
       {"storm", make_storm_probe},
+      {"detect-default", make_detect_probe},
+      {"detect-keepalive", make_detect_probe},
+      {"detect-keepalive-inflight", make_detect_probe},
+      {"detect-user-timeout", make_detect_probe},
+      {"detect-reap", make_detect_probe},
+      {"detect-library", make_detect_probe},
   };
   return registry;
 }

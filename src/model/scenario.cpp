@@ -533,6 +533,13 @@ const std::vector<ProbeSpec>& known_probes() {
       {"ssh", Micros(100'000), 2222},
       {"mosh", Micros(100'000), 60001},
       {"storm", Micros(1'000'000), 0},  // lab/probe_storm.hpp: run --storm N
+      // time to detect a dead connection (model/detect.hpp, docs/detect.md)
+      {"detect-default", Micros(200'000), 7101},
+      {"detect-keepalive", Micros(200'000), 7102},
+      {"detect-keepalive-inflight", Micros(200'000), 7103},
+      {"detect-user-timeout", Micros(200'000), 7104, Micros(2'000'000)},
+      {"detect-reap", Micros(200'000), 7105},
+      {"detect-library", Micros(200'000), 7106},
   };
   return probes;
 }

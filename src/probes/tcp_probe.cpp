@@ -6,11 +6,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <splitsecond/path.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <memory>
 
 #include "model/errors.hpp"
 #include "probes/echo_lines.hpp"
@@ -85,6 +88,32 @@ Endpoint Endpoint::parse(const std::string& text, const std::string& what) {
   return e;
 }
 
+void parse_keepalive(const std::string& text, TcpClientOptions& o) {
+  auto bad = [&] {
+    return UsageError(fmt::format(
+        "--keepalive: '{}' is not IDLE/INTVL/CNT (two durations from 1s and a count from 1 to "
+        "127, e.g. 1s/1s/3)",
+        text));
+  };
+  const auto a = text.find('/'), b = text.find('/', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos) throw bad();
+  const auto idle = parse_duration(text.substr(0, a));
+  const auto intvl = parse_duration(text.substr(a + 1, b - a - 1));
+  const std::string cnt_text = text.substr(b + 1);
+  char* end = nullptr;
+  const long cnt = std::strtol(cnt_text.c_str(), &end, 10);
+  // The kernel takes whole seconds (TCP_KEEPIDLE/INTVL) and at most 127 probes (TCP_KEEPCNT).
+  auto whole_s = [](const std::optional<Micros>& d) {
+    return d && d->count() >= 1'000'000 && d->count() % 1'000'000 == 0 &&
+           d->count() <= 32767LL * 1'000'000;
+  };
+  if (!whole_s(idle) || !whole_s(intvl) || cnt_text.empty() || *end || cnt < 1 || cnt > 127)
+    throw bad();
+  o.keepalive_idle = *idle;
+  o.keepalive_intvl = *intvl;
+  o.keepalive_cnt = static_cast<int>(cnt);
+}
+
 TcpMode parse_tcp_mode(const std::string& text) {
   if (text == "stream") return TcpMode::stream;
   if (text == "send-on-signal") return TcpMode::send_on_signal;
@@ -127,8 +156,8 @@ class TcpClient {
       unsigned ms = static_cast<unsigned>(o_.user_timeout.count() / 1000);
       ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
     }
-    emit(agent_, "ready",
-         {{"local", local_of(sock_.get())}, {"remote", sockaddr_text(&o_.server.addr)}});
+    if (!set_keepalive() || !start_path_watch()) return kSetupFailed;
+    emit(agent_, "ready", ready_fields());
     end_ = start + o_.duration.count() * 1000;
     next_send_ = sys::mono_ns();
     while (!stop_requested() && fate_ == "running" && sys::mono_ns() < end_) pass();
@@ -137,6 +166,66 @@ class TcpClient {
   }
 
  private:
+  // SO_KEEPALIVE and its three settings, when asked; false (after `setup_failed`) on error.
+  bool set_keepalive() {
+    if (o_.keepalive_cnt <= 0) return true;
+    const int on = 1, idle = static_cast<int>(o_.keepalive_idle.count() / 1'000'000),
+              intvl = static_cast<int>(o_.keepalive_intvl.count() / 1'000'000),
+              cnt = o_.keepalive_cnt;
+    if (::setsockopt(sock_.get(), SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 &&
+        ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) == 0 &&
+        ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) == 0 &&
+        ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == 0)
+      return true;
+    emit(agent_, "setup_failed", {{"error", sys::errno_name(errno)}, {"op", "keepalive"}});
+    return false;
+  }
+
+  // The path library's watcher on this connection (--watch-path); false after `setup_failed`.
+  bool start_path_watch() {
+    if (!o_.watch_path) return true;
+    watcher_.reset(ss_path_watcher_new(nullptr, &TcpClient::on_path_event, this));
+    if (!watcher_) {
+      emit(agent_, "setup_failed", {{"error", sys::errno_name(errno)}, {"op", "path watcher"}});
+      return false;
+    }
+    if (const int rc = ss_path_watch_socket(watcher_.get(), sock_.get()); rc < 0) {
+      emit(agent_, "setup_failed", {{"error", sys::errno_name(-rc)}, {"op", "path watch"}});
+      return false;
+    }
+    return true;
+  }
+
+  static void on_path_event(const ss_path_event* e, void* user) {
+    auto* self = static_cast<TcpClient*>(user);
+    if (e->kind != SS_PATH_SOURCE_LOST || e->fd != self->sock_.get()) return;
+    emit(self->agent_, "path_lost",
+         {{"how", "path callback"},
+          {"event", "source lost"},
+          {"address", e->address},
+          {"ifname", e->ifname},
+          {"library_read_ns", e->detected_ns}});
+    self->fate_ = "path_lost";
+  }
+
+  // The `ready` line: the connection, the settings that decide how it learns of its death,
+  // and this namespace's tcp_retries2 (per network namespace; the kernel's bound with data in
+  // flight).
+  nlohmann::json ready_fields() const {
+    nlohmann::json j = {{"local", local_of(sock_.get())},
+                        {"remote", sockaddr_text(&o_.server.addr)}};
+    if (o_.user_timeout.count() > 0) j["user_timeout_ms"] = o_.user_timeout.count() / 1000;
+    if (o_.keepalive_cnt > 0)
+      j["keepalive"] = {{"idle_ms", o_.keepalive_idle.count() / 1000},
+                        {"intvl_ms", o_.keepalive_intvl.count() / 1000},
+                        {"cnt", o_.keepalive_cnt}};
+    if (o_.watch_path) j["watch_path"] = true;
+    std::ifstream f("/proc/sys/net/ipv4/tcp_retries2");
+    int retries2 = 0;
+    if (f >> retries2) j["tcp_retries2"] = retries2;
+    return j;
+  }
+
   bool sending() const {
     if (o_.mode == TcpMode::idle || o_.mode == TcpMode::burst) return false;
     return o_.mode != TcpMode::send_on_signal || g_go;
@@ -163,8 +252,14 @@ class TcpClient {
     if (sending()) until = std::min(until, next_send_);
     int wait_ms =
         static_cast<int>(std::clamp<int64_t>((until - sys::mono_ns()) / 1'000'000, 0, 50));
-    if (::poll(&p, 1, wait_ms) <= 0) return;
-    if (p.revents & (POLLIN | POLLERR | POLLHUP)) receive();
+    if (watcher_) {
+      const int due = ss_path_watcher_timeout_ms(watcher_.get());
+      if (due >= 0) wait_ms = std::min(wait_ms, due);
+    }
+    pollfd fds[2] = {p, {watcher_ ? ss_path_watcher_fd(watcher_.get()) : -1, POLLIN, 0}};
+    if (::poll(fds, watcher_ ? 2 : 1, wait_ms) < 0) return;
+    if (watcher_) ss_path_watcher_process(watcher_.get());  // never blocks; may end the connection
+    if (fate_ == "running" && (fds[0].revents & (POLLIN | POLLERR | POLLHUP))) receive();
   }
 
   void send_line(int64_t now) {
@@ -276,6 +371,10 @@ class TcpClient {
   const std::string agent_ = "tcp-client";
   const TcpClientOptions& o_;
   sys::Fd sock_;
+  struct WatcherFree {
+    void operator()(ss_path_watcher* w) const { ss_path_watcher_free(w); }
+  };
+  std::unique_ptr<ss_path_watcher, WatcherFree> watcher_;  // --watch-path
   int64_t end_ = 0, next_send_ = 0, last_bulk_echo_ = 0;
   EchoLines lines_;
   uint64_t echoed_ = 0, bytes_sent_ = 0, bytes_echoed_ = 0;

@@ -34,7 +34,16 @@ struct TcpClientOptions {
   Micros duration{30'000'000};
   Micros connect_timeout{3'000'000};
   Micros user_timeout{0};  // TCP_USER_TIMEOUT, 0: the kernel's default behaviour
+  // SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT (keepalive_cnt 0: keepalive off). The kernel
+  // sends no keepalive probe while data is unacknowledged: only an idle connection uses it.
+  Micros keepalive_idle{0}, keepalive_intvl{0};
+  int keepalive_cnt = 0;
+  // Watch the socket with the path library (include/splitsecond/path.h): when its source
+  // address goes away the client prints `path_lost` and closes the connection.
+  bool watch_path = false;
 };
+// "IDLE/INTVL/CNT", e.g. "1s/1s/3", into the options; throws UsageError.
+void parse_keepalive(const std::string& text, TcpClientOptions& o);
 
 // Runs until the duration ends or a stop is requested; returns the exit status (4: set-up failed).
 int run_tcp_client(const TcpClientOptions& o);

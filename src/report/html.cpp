@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "report/detect.hpp"
 #include "report/html_assets.hpp"
 #include "report/html_lanes.hpp"
 #include "report/html_svg.hpp"
@@ -236,7 +237,8 @@ std::string events_card(const RunRecord& r) {
 std::string run_body(const RunRecord& r, const std::string& id) {
   const Timeline t = timeline_lanes(r);
   return "<section class=\"card facts-card\">" + facts(r) + headline(r, t) + "</section>" +
-         timeline_card(r, t, id) + leaks_card(r) + survival_card(r) + events_card(r);
+         timeline_card(r, t, id) + leaks_card(r) + survival_card(r) + detect_card_html(r) +
+         events_card(r);
 }
 
 }  // namespace

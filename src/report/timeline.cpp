@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "report/detect.hpp"
 #include "report/survival.hpp"
 
 namespace ss::report {
@@ -280,6 +281,7 @@ std::string render_run(const RunRecord& r) {
   if (!r.probes.empty())
     out += fmt::format("\nWhat survived (every cell from this run{})\n", who) +
            render_survival(survival_table(r));
+  out += render_detect(r);  // "" without detect probes
   return out;
 }
 
