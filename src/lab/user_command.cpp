@@ -46,16 +46,22 @@ bool in_netns(pid_t pid, ino_t ns) {
 std::map<pid_t, pid_t> parents() {
   std::map<pid_t, pid_t> out;
   DIR* proc = ::opendir("/proc");
-  if (!proc) return out;
+  if (!proc) {
+    return out;
+  }
   while (dirent* e = ::readdir(proc)) {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) continue;
+    if (*end != '\0' || pid <= 0) {
+      continue;
+    }
     std::ifstream f(fmt::format("/proc/{}/stat", pid));
     std::string stat;
     std::getline(f, stat);
     const auto paren = stat.rfind(')');  // the command name may hold spaces and parentheses
-    if (paren == std::string::npos || paren + 4 > stat.size()) continue;
+    if (paren == std::string::npos || paren + 4 > stat.size()) {
+      continue;
+    }
     out[static_cast<pid_t>(pid)] = static_cast<pid_t>(std::atol(stat.c_str() + paren + 4));
   }
   ::closedir(proc);
@@ -66,15 +72,23 @@ std::map<pid_t, pid_t> parents() {
 // lives in its namespace (an orphan is reparented to us, the subreaper), and their children.
 std::set<pid_t> live_tree(HostedProcess& p, ino_t ns) {
   std::set<pid_t> alive;
-  if (!p.child) return alive;
+  if (!p.child) {
+    return alive;
+  }
   const auto par = parents();
   p.tree.insert(p.child->pid());
-  for (pid_t pid : p.tree)
-    if (par.count(pid) && in_netns(pid, ns)) alive.insert(pid);
+  for (pid_t pid : p.tree) {
+    if (par.count(pid) && in_netns(pid, ns)) {
+      alive.insert(pid);
+    }
+  }
   for (bool grew = true; grew;) {
     grew = false;
-    for (const auto& [pid, parent] : par)
-      if (alive.count(parent) && !alive.count(pid)) grew = alive.insert(pid).second;
+    for (const auto& [pid, parent] : par) {
+      if (alive.count(parent) && !alive.count(pid)) {
+        grew = alive.insert(pid).second;
+      }
+    }
   }
   p.tree.insert(alive.begin(), alive.end());
   return alive;
@@ -85,12 +99,15 @@ std::set<uint64_t> socket_inodes(const std::set<pid_t>& pids) {
   for (pid_t pid : pids) {
     const std::string dir = fmt::format("/proc/{}/fd", pid);
     DIR* d = ::opendir(dir.c_str());
-    if (!d) continue;
+    if (!d) {
+      continue;
+    }
     while (dirent* e = ::readdir(d)) {
       char target[64] = {};
       const ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
-      if (n > 8 && std::string_view(target, 8) == "socket:[")
+      if (n > 8 && std::string_view(target, 8) == "socket:[") {
         out.insert(std::strtoull(target + 8, nullptr, 10));
+      }
     }
     ::closedir(d);
   }
@@ -98,7 +115,9 @@ std::set<uint64_t> socket_inodes(const std::set<pid_t>& pids) {
 }
 
 std::string state_name(int protocol, int state) {
-  if (protocol == IPPROTO_UDP && state == kUdpUnconnected) return "UNCONN";
+  if (protocol == IPPROTO_UDP && state == kUdpUnconnected) {
+    return "UNCONN";
+  }
   return sys::tcp_state_name(state);
 }
 
@@ -124,19 +143,26 @@ SocketObs observation(const sys::InetSocketDiag& d, bool held) {
 
 std::vector<sys::InetSocketDiag> dump_all(sys::SockDiag& diag) {
   std::vector<sys::InetSocketDiag> out;
-  for (int protocol : {IPPROTO_TCP, IPPROTO_UDP})
+  for (int protocol : {IPPROTO_TCP, IPPROTO_UDP}) {
     for (int family : {AF_INET, AF_INET6}) {
       auto part = diag.dump_details(family, protocol);
       out.insert(out.end(), part.begin(), part.end());
     }
+  }
   return out;
 }
 
 CommandExit exit_of(const HostedProcess& p, int64_t t0_ns) {
   CommandExit e;
-  if (!p.start_error.empty()) e.start_error = p.start_error;
-  if (!p.child) return e;
-  if (p.status) e = exit_from_status(*p.status, (p.exited_ns - t0_ns) / 1000);
+  if (!p.start_error.empty()) {
+    e.start_error = p.start_error;
+  }
+  if (!p.child) {
+    return e;
+  }
+  if (p.status) {
+    e = exit_from_status(*p.status, (p.exited_ns - t0_ns) / 1000);
+  }
   e.started = true;
   if (!p.ended_by.empty()) {
     e.exited = false;
@@ -148,18 +174,23 @@ CommandExit exit_of(const HostedProcess& p, int64_t t0_ns) {
 }  // namespace
 
 void check_user_command(const UserCommandSpec& spec) {
-  if (spec.argv.empty()) return;
+  if (spec.argv.empty()) {
+    return;
+  }
   const std::string& prog = spec.argv[0];
-  if (prog.empty()) throw UsageError("run -- CMD: the command is empty");
+  if (prog.empty()) {
+    throw UsageError("run -- CMD: the command is empty");
+  }
   std::error_code ec;
   const bool found =
       prog.find('/') != std::string::npos
           ? ::access(prog.c_str(), X_OK) == 0 && !std::filesystem::is_directory(prog, ec)
           : !sys::find_program(prog).empty();
-  if (!found)
+  if (!found) {
     throw UsageError(fmt::format(
         "run -- {}: no such program ({}); nothing was built", prog,
         prog.find('/') != std::string::npos ? "not an executable file" : "not found in PATH"));
+  }
 }
 
 std::vector<std::string> user_command_env(const UserCommandAddresses& a) {
@@ -186,7 +217,9 @@ UserCommand::~UserCommand() = default;  // the lab's ledger ends the processes o
 
 void UserCommand::spawn(HostedProcess& p, std::vector<std::string> argv) {
   int err[2] = {-1, -1};
-  if (::pipe2(err, O_CLOEXEC) < 0) throw sys::SysError("pipe2", p.who + " stderr", errno);
+  if (::pipe2(err, O_CLOEXEC) < 0) {
+    throw sys::SysError("pipe2", p.who + " stderr", errno);
+  }
   sys::Fd err_read(err[0]), err_write(err[1]);
   std::vector<std::string> env = env_;
   env.push_back("SPLITSECOND_NETNS=" + p.ns);
@@ -208,7 +241,9 @@ void UserCommand::add_line(HostedProcess& p, const std::string& stream, std::str
     ++lines_dropped_;
     return;
   }
-  if (text.size() > kMaxLineChars) text = text.substr(0, kMaxLineChars) + "...";
+  if (text.size() > kMaxLineChars) {
+    text = text.substr(0, kMaxLineChars) + "...";
+  }
   lines_.push_back({sys::mono_ns(), {0, p.who, stream, std::move(text)}});
 }
 
@@ -219,45 +254,63 @@ void UserCommand::read(HostedProcess& p, bool is_err) {
   char buf[16384];
   while (fd) {
     const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) return;  // EAGAIN: the rest later
-    if (n == 0) {       // every writer closed it: the tree has ended or closed its output
-      if (!partial.empty()) add_line(p, stream, std::exchange(partial, {}));
+    if (n < 0) {
+      return;  // EAGAIN: the rest later
+    }
+    if (n == 0) {  // every writer closed it: the tree has ended or closed its output
+      if (!partial.empty()) {
+        add_line(p, stream, std::exchange(partial, {}));
+      }
       const int closed = fd.get();
       fd.reset();
       // Last: this removes the handler that may be running now (nothing is touched after).
-      if (loop_) loop_->remove(closed);
+      if (loop_) {
+        loop_->remove(closed);
+      }
       return;
     }
     partial.append(buf, static_cast<size_t>(n));
     for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n')) {
       std::string line = partial.substr(0, nl);
       partial.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
       add_line(p, stream, std::move(line));
     }
   }
 }
 
 void UserCommand::on_exit(HostedProcess& p) {
-  if (!p.child || p.status) return;
+  if (!p.child || p.status) {
+    return;
+  }
   if (auto s = p.child->poll_exit()) {
     p.status = *s;
     p.exited_ns = sys::mono_ns();
-    if (&p == &cmd_ && diag_) snapshot(p.who + " exited");
+    if (&p == &cmd_ && diag_) {
+      snapshot(p.who + " exited");
+    }
     // Last: this may remove the handler that is running now.
-    if (loop_) loop_->remove(p.child->pidfd());
+    if (loop_) {
+      loop_->remove(p.child->pidfd());
+    }
   }
 }
 
 std::optional<std::string> UserCommand::listening(HostedProcess& p) {
   const auto inodes = socket_inodes(live_tree(p, netns_inode(p.ns)));
-  if (inodes.empty()) return std::nullopt;
+  if (inodes.empty()) {
+    return std::nullopt;
+  }
   sys::SockDiag diag(lab_.netns_fd(p.ns));
-  for (const auto& d : dump_all(diag))
+  for (const auto& d : dump_all(diag)) {
     if (inodes.count(d.id.inode) &&
-        (d.id.state == kTcpListen || (d.id.protocol == IPPROTO_UDP && d.id.sport != 0)))
+        (d.id.state == kTcpListen || (d.id.protocol == IPPROTO_UDP && d.id.sport != 0))) {
       return fmt::format("{} {}", d.id.protocol == IPPROTO_TCP ? "tcp" : "udp",
                          sys::local_text(d.id));
+    }
+  }
   return std::nullopt;
 }
 
@@ -272,19 +325,24 @@ void UserCommand::start() {
       read(server_, false);
       read(server_, true);
       on_exit(server_);
-      if (server_listening_ || server_.status) break;
+      if (server_listening_ || server_.status) {
+        break;
+      }
       pollfd pfd{server_.child->pidfd(), POLLIN, 0};
       ::poll(&pfd, 1, 20);
     }
-    if (server_.status)
+    if (server_.status) {
       notes_.push_back("the server command ended before the client command started");
-    else if (server_.child && !server_listening_)
+    } else if (server_.child && !server_listening_) {
       notes_.push_back(fmt::format(
           "the server command had no listening socket after {} s; the client command was "
           "started anyway",
           kServerListenBoundNs / 1'000'000'000));
+    }
   }
-  if (spec_.argv.empty()) return;
+  if (spec_.argv.empty()) {
+    return;
+  }
   diag_ = std::make_unique<sys::SockDiag>(lab_.netns_fd(cmd_.ns));
   started_ns_ = sys::mono_ns();
   spawn(cmd_, spec_.argv);
@@ -293,14 +351,26 @@ void UserCommand::start() {
 void UserCommand::attach(sys::EventLoop& loop) {
   loop_ = &loop;
   for (HostedProcess* p : {&cmd_, &server_}) {
-    if (!p->child) continue;
-    if (p->out) loop.add(p->out.get(), [this, p] { read(*p, false); });
-    if (p->err) loop.add(p->err.get(), [this, p] { read(*p, true); });
-    if (!p->status) loop.add(p->child->pidfd(), [this, p] { on_exit(*p); });
+    if (!p->child) {
+      continue;
+    }
+    if (p->out) {
+      loop.add(p->out.get(), [this, p] { read(*p, false); });
+    }
+    if (p->err) {
+      loop.add(p->err.get(), [this, p] { read(*p, true); });
+    }
+    if (!p->status) {
+      loop.add(p->child->pidfd(), [this, p] { on_exit(*p); });
+    }
   }
-  if (!diag_) return;
+  if (!diag_) {
+    return;
+  }
   timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-  if (!timer_) throw sys::SysError("timerfd_create", "user command snapshots", errno);
+  if (!timer_) {
+    throw sys::SysError("timerfd_create", "user command snapshots", errno);
+  }
   itimerspec every{};
   every.it_interval.tv_nsec = kSnapshotEveryNs;
   every.it_value.tv_nsec = kSnapshotEveryNs;
@@ -313,9 +383,13 @@ void UserCommand::attach(sys::EventLoop& loop) {
 }
 
 void UserCommand::snapshot(const std::string& label) {
-  if (!diag_ || !cmd_.child) return;
+  if (!diag_ || !cmd_.child) {
+    return;
+  }
   // Once the command has ended and holds nothing, an unlabelled snapshot has nothing to add.
-  if (label.empty() && cmd_.status && followed_.empty()) return;
+  if (label.empty() && cmd_.status && followed_.empty()) {
+    return;
+  }
   const int64_t now = sys::mono_ns();
   const auto inodes = socket_inodes(live_tree(cmd_, netns_inode(cmd_.ns)));
   SocketSnapshot s;
@@ -324,7 +398,9 @@ void UserCommand::snapshot(const std::string& label) {
     for (const auto& d : dump_all(*diag_)) {
       const bool held = d.id.inode != 0 && inodes.count(d.id.inode) > 0;
       SocketObs o = observation(d, held);
-      if (!held && !followed_.count(o.key)) continue;
+      if (!held && !followed_.count(o.key)) {
+        continue;
+      }
       followed_.insert(o.key);
       s.sockets.push_back(std::move(o));
     }
@@ -337,7 +413,9 @@ void UserCommand::snapshot(const std::string& label) {
 }
 
 void UserCommand::end(HostedProcess& p) {
-  if (!p.child) return;
+  if (!p.child) {
+    return;
+  }
   const ino_t ns = netns_inode(p.ns);
   std::set<pid_t> rest = live_tree(p, ns);
   rest.erase(p.child->pid());
@@ -354,10 +432,11 @@ void UserCommand::end(HostedProcess& p) {
     p.exited_ns = sys::mono_ns();
   }
   // What it started and left behind, by pid, only while it is still in the lab's namespace.
-  if (!rest.empty())
+  if (!rest.empty()) {
     sys::end_processes(
         {rest.begin(), rest.end()}, [ns](pid_t pid) { return in_netns(pid, ns); },
         std::chrono::milliseconds(300), std::chrono::milliseconds(2000));
+  }
 }
 
 void UserCommand::stop() {
@@ -372,7 +451,9 @@ void UserCommand::stop() {
       if (p->out || p->err) {
         pollfd pfd[2] = {{p->out ? p->out.get() : -1, POLLIN, 0},
                          {p->err ? p->err.get() : -1, POLLIN, 0}};
-        if (::poll(pfd, 2, 10) == 0) break;  // nothing more is coming now
+        if (::poll(pfd, 2, 10) == 0) {
+          break;  // nothing more is coming now
+        }
       }
     }
   }
@@ -398,12 +479,20 @@ UserCommandRun UserCommand::take(int64_t t0_ns, std::vector<Event>& events) {
   }
   u.lines_dropped = lines_dropped_;
   for (const HostedProcess* p : {&cmd_, &server_}) {
-    if (!p->child || !p->status) continue;
+    if (!p->child || !p->status) {
+      continue;
+    }
     const CommandExit e = exit_of(*p, t0_ns);
     nlohmann::json d = {{"agent", p->who}};
-    if (e.code) d["code"] = *e.code;
-    if (e.signal) d["signal"] = *e.signal;
-    if (e.ended_by) d["by"] = *e.ended_by;
+    if (e.code) {
+      d["code"] = *e.code;
+    }
+    if (e.signal) {
+      d["signal"] = *e.signal;
+    }
+    if (e.ended_by) {
+      d["by"] = *e.ended_by;
+    }
     events.push_back({e.at_us.value_or(0), Layer::probe, "exited", std::move(d)});
   }
   std::vector<SocketSnapshot> snaps;
@@ -412,8 +501,8 @@ UserCommandRun UserCommand::take(int64_t t0_ns, std::vector<Event>& events) {
     snaps.push_back(std::move(s.snap));
   }
   u.sockets = socket_fates(snaps);
-  for (const auto& f : u.sockets)
-    for (const auto& c : f.changes)
+  for (const auto& f : u.sockets) {
+    for (const auto& c : f.changes) {
       events.push_back({c.t_us,
                         Layer::probe,
                         "socket",
@@ -422,10 +511,13 @@ UserCommandRun UserCommand::take(int64_t t0_ns, std::vector<Event>& events) {
                          {"local", f.local},
                          {"remote", f.peer},
                          {"result", c.from + " -> " + c.to}}});
+    }
+  }
   u.notes = notes_;
-  if (lines_dropped_)
+  if (lines_dropped_) {
     u.notes.push_back(fmt::format("{} output lines past the first {} were counted, not kept",
                                   lines_dropped_, kMaxLines));
+  }
   return u;
 }
 

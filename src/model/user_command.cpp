@@ -9,14 +9,19 @@ namespace ss {
 namespace {
 
 const SocketObs* find(const SocketSnapshot& s, const std::string& key) {
-  for (const auto& o : s.sockets)
-    if (o.key == key) return &o;
+  for (const auto& o : s.sockets) {
+    if (o.key == key) {
+      return &o;
+    }
+  }
   return nullptr;
 }
 
 // The state as a change names it: the kernel's state, "+closed" once the command let go.
 std::string shown_state(const SocketObs* o) {
-  if (!o) return "gone";
+  if (!o) {
+    return "gone";
+  }
   return o->held ? o->state : o->state + "+closed";
 }
 
@@ -39,11 +44,14 @@ SocketFate follow(const std::vector<SocketSnapshot>& snaps, size_t first, const 
     const std::string now = shown_state(o);
     if (i > first && now != prev) {
       f.changes.push_back({snaps[i].t_us, snaps[i - 1].t_us, prev, now});
-      if (!o && !f.vanished_us) f.vanished_us = snaps[i].t_us;
+      if (!o && !f.vanished_us) {
+        f.vanished_us = snaps[i].t_us;
+      }
     }
     prev = now;
-    if (!snaps[i].label.empty())
+    if (!snaps[i].label.empty()) {
       f.points.push_back({snaps[i].label, snaps[i].t_us, o ? *o : std::optional<SocketObs>()});
+    }
   }
   f.last_seen = *last;
   f.end_state = last->state;
@@ -56,11 +64,21 @@ nlohmann::json obs_json(const SocketObs& o) {
   nlohmann::json j = {{"state", o.state},           {"held", o.held},
                       {"local", o.local},           {"peer", o.peer},
                       {"send_queue", o.send_queue}, {"recv_queue", o.recv_queue}};
-  if (o.unacked) j["unacked"] = *o.unacked;
-  if (o.retransmits) j["retransmits"] = *o.retransmits;
-  if (o.total_retrans) j["total_retrans"] = *o.total_retrans;
-  if (o.rto_ms) j["rto_ms"] = *o.rto_ms;
-  if (o.last_data_recv_ms) j["last_data_recv_ms"] = *o.last_data_recv_ms;
+  if (o.unacked) {
+    j["unacked"] = *o.unacked;
+  }
+  if (o.retransmits) {
+    j["retransmits"] = *o.retransmits;
+  }
+  if (o.total_retrans) {
+    j["total_retrans"] = *o.total_retrans;
+  }
+  if (o.rto_ms) {
+    j["rto_ms"] = *o.rto_ms;
+  }
+  if (o.last_data_recv_ms) {
+    j["last_data_recv_ms"] = *o.last_data_recv_ms;
+  }
   return j;
 }
 
@@ -73,7 +91,9 @@ SocketObs obs_from(const nlohmann::json& j) {
   o.send_queue = j.value("send_queue", 0u);
   o.recv_queue = j.value("recv_queue", 0u);
   auto opt = [&](const char* k, std::optional<uint32_t>& v) {
-    if (j.contains(k)) v = j[k].get<uint32_t>();
+    if (j.contains(k)) {
+      v = j[k].get<uint32_t>();
+    }
   };
   opt("unacked", o.unacked);
   opt("retransmits", o.retransmits);
@@ -91,7 +111,9 @@ nlohmann::json exit_json(const CommandExit& e) {
   put("start_error", e.start_error);
   put("code", e.code);
   put("signal", e.signal);
-  if (e.at_us) j["at_ms"] = static_cast<double>(*e.at_us) / 1000.0;
+  if (e.at_us) {
+    j["at_ms"] = static_cast<double>(*e.at_us) / 1000.0;
+  }
   put("ended_by", e.ended_by);
   return j;
 }
@@ -100,13 +122,21 @@ CommandExit exit_from(const nlohmann::json& j) {
   CommandExit e;
   e.started = j.value("started", false);
   e.exited = j.value("exited", false);
-  if (j.contains("start_error") && j["start_error"].is_string())
+  if (j.contains("start_error") && j["start_error"].is_string()) {
     e.start_error = j["start_error"].get<std::string>();
-  if (j.contains("code") && j["code"].is_number()) e.code = j["code"].get<int>();
-  if (j.contains("signal") && j["signal"].is_number()) e.signal = j["signal"].get<int>();
-  if (j.contains("at_ms")) e.at_us = std::llround(j["at_ms"].get<double>() * 1000.0);
-  if (j.contains("ended_by") && j["ended_by"].is_string())
+  }
+  if (j.contains("code") && j["code"].is_number()) {
+    e.code = j["code"].get<int>();
+  }
+  if (j.contains("signal") && j["signal"].is_number()) {
+    e.signal = j["signal"].get<int>();
+  }
+  if (j.contains("at_ms")) {
+    e.at_us = std::llround(j["at_ms"].get<double>() * 1000.0);
+  }
+  if (j.contains("ended_by") && j["ended_by"].is_string()) {
     e.ended_by = j["ended_by"].get<std::string>();
+  }
   return e;
 }
 
@@ -123,13 +153,16 @@ int64_t us_of(const nlohmann::json& j, const char* key) {
 std::vector<SocketFate> socket_fates(const std::vector<SocketSnapshot>& snapshots) {
   std::vector<SocketFate> out;
   std::map<std::string, bool> followed;
-  for (size_t i = 0; i < snapshots.size(); ++i)
+  for (size_t i = 0; i < snapshots.size(); ++i) {
     for (const auto& o : snapshots[i].sockets) {
       // Only what the command held is its own; an unheld socket is followed once it was.
-      if (!o.held || followed[o.key]) continue;
+      if (!o.held || followed[o.key]) {
+        continue;
+      }
       followed[o.key] = true;
       out.push_back(follow(snapshots, i, o));
     }
+  }
   return out;
 }
 
@@ -138,15 +171,20 @@ CommandExit exit_from_status(int wait_status, int64_t at_us) {
   e.started = true;
   e.exited = true;
   e.at_us = at_us;
-  if (WIFEXITED(wait_status)) e.code = WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) e.signal = WTERMSIG(wait_status);
+  if (WIFEXITED(wait_status)) {
+    e.code = WEXITSTATUS(wait_status);
+  }
+  if (WIFSIGNALED(wait_status)) {
+    e.signal = WTERMSIG(wait_status);
+  }
   return e;
 }
 
 nlohmann::json user_command_json(const UserCommandRun& u) {
   nlohmann::json lines = nlohmann::json::array();
-  for (const auto& l : u.lines)
+  for (const auto& l : u.lines) {
     lines.push_back({{"t_ms", ms(l.t_us)}, {"who", l.who}, {"stream", l.stream}, {"text", l.text}});
+  }
   nlohmann::json sockets = nlohmann::json::array();
   for (const auto& f : u.sockets) {
     nlohmann::json points = nlohmann::json::array();
@@ -156,9 +194,10 @@ nlohmann::json user_command_json(const UserCommandRun& u) {
       points.push_back(std::move(pj));
     }
     nlohmann::json changes = nlohmann::json::array();
-    for (const auto& c : f.changes)
+    for (const auto& c : f.changes) {
       changes.push_back(
           {{"t_ms", ms(c.t_us)}, {"after_ms", ms(c.after_us)}, {"from", c.from}, {"to", c.to}});
+    }
     nlohmann::json fj = {{"key", f.key},
                          {"proto", f.proto},
                          {"local", f.local},
@@ -181,8 +220,12 @@ nlohmann::json user_command_json(const UserCommandRun& u) {
                       {"lines_dropped", u.lines_dropped},
                       {"sockets", sockets},
                       {"notes", u.notes}};
-  if (!u.server_cmd.empty()) j["server_exit"] = exit_json(u.server_exit);
-  if (u.server_listening) j["server_listening"] = *u.server_listening;
+  if (!u.server_cmd.empty()) {
+    j["server_exit"] = exit_json(u.server_exit);
+  }
+  if (u.server_listening) {
+    j["server_listening"] = *u.server_listening;
+  }
   return j;
 }
 
@@ -192,11 +235,16 @@ UserCommandRun user_command_from_json(const nlohmann::json& j) {
   u.server_cmd = j.value("server_cmd", "");
   u.env = j.value("env", std::vector<std::string>{});
   u.started_us = us_of(j, "started_ms");
-  if (j.contains("exit")) u.exit = exit_from(j["exit"]);
-  if (j.contains("server_exit")) u.server_exit = exit_from(j["server_exit"]);
-  for (const auto& l : j.value("lines", nlohmann::json::array()))
+  if (j.contains("exit")) {
+    u.exit = exit_from(j["exit"]);
+  }
+  if (j.contains("server_exit")) {
+    u.server_exit = exit_from(j["server_exit"]);
+  }
+  for (const auto& l : j.value("lines", nlohmann::json::array())) {
     u.lines.push_back(
         {us_of(l, "t_ms"), l.value("who", ""), l.value("stream", ""), l.value("text", "")});
+  }
   u.lines_dropped = j.value("lines_dropped", int64_t{0});
   for (const auto& fj : j.value("sockets", nlohmann::json::array())) {
     SocketFate f;
@@ -209,20 +257,26 @@ UserCommandRun user_command_from_json(const nlohmann::json& j) {
     f.end_state = fj.value("end_state", "");
     for (const auto& p : fj.value("points", nlohmann::json::array())) {
       SocketPoint pt{p.value("at", ""), us_of(p, "t_ms"), {}};
-      if (p.contains("socket") && p["socket"].is_object()) pt.seen = obs_from(p["socket"]);
+      if (p.contains("socket") && p["socket"].is_object()) {
+        pt.seen = obs_from(p["socket"]);
+      }
       f.points.push_back(std::move(pt));
     }
-    for (const auto& c : fj.value("changes", nlohmann::json::array()))
+    for (const auto& c : fj.value("changes", nlohmann::json::array())) {
       f.changes.push_back(
           {us_of(c, "t_ms"), us_of(c, "after_ms"), c.value("from", ""), c.value("to", "")});
-    if (fj.contains("vanished_ms") && fj["vanished_ms"].is_number())
+    }
+    if (fj.contains("vanished_ms") && fj["vanished_ms"].is_number()) {
       f.vanished_us = us_of(fj, "vanished_ms");
-    if (fj.contains("last_seen") && fj["last_seen"].is_object())
+    }
+    if (fj.contains("last_seen") && fj["last_seen"].is_object()) {
       f.last_seen = obs_from(fj["last_seen"]);
+    }
     u.sockets.push_back(std::move(f));
   }
-  if (j.contains("server_listening") && j["server_listening"].is_string())
+  if (j.contains("server_listening") && j["server_listening"].is_string()) {
     u.server_listening = j["server_listening"].get<std::string>();
+  }
   u.notes = j.value("notes", std::vector<std::string>{});
   return u;
 }
