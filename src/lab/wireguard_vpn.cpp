@@ -92,6 +92,7 @@ class WireGuardVpn final : public VpnDriver {
     } catch (const sys::SysError& e) {
       if (e.error() != EEXIST) throw;  // a crash leaves the host route: keep it
     }
+    endpoint_route_at_ = std::chrono::steady_clock::now();
     cnl.add_route(sys::Prefix::parse("0.0.0.0/1"), "", v_.client_if);
     cnl.add_route(sys::Prefix::parse("128.0.0.0/1"), "", v_.client_if);
     rewrite_in_place(resolv_path_,
@@ -153,6 +154,14 @@ class WireGuardVpn final : public VpnDriver {
   void quiesce() override {
     quiesced_ = true;
     if (supervisor_) supervisor_->stop();
+  }
+
+  std::vector<std::string> notes() const override {
+    if (endpoint_route_restored_ == 0) return {};
+    return {fmt::format(
+        "client: the endpoint's host route was gone while it waited for a handshake (it goes "
+        "with the physical link's address); the client added it again {} time(s)",
+        endpoint_route_restored_.load())};
   }
 
   VpnInfo info() const override {
@@ -217,6 +226,7 @@ class WireGuardVpn final : public VpnDriver {
           if (quiesced_) throw EnvironmentError("the run ended while waiting for the handshake");
           client_->check_running("while waiting for the handshake");
           server_->check_running("while waiting for the handshake");
+          keep_endpoint_route();
         },
         kHandshakeBound,
         [&](const HandshakeTries& t) {
@@ -234,6 +244,24 @@ class WireGuardVpn final : public VpnDriver {
               (lab_.keep_log("wireguard-go-" + v_.server_if),
                lab_.keep_log("wireguard-go-" + v_.client_if), lab_.kept_dir())));
         });
+  }
+
+  // While it waits for a handshake: the endpoint's host route goes with the physical link's
+  // address (a roam: udhcpc's deconfig flushes it), and without it the handshake would be sent
+  // into the tunnel itself. Added again, every 200 ms at most, once the gateway is reachable
+  // (until then the kernel refuses it), as a client that follows route changes does.
+  void keep_endpoint_route() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - endpoint_route_at_ < std::chrono::milliseconds(200)) return;
+    endpoint_route_at_ = now;
+    try {
+      lab_.netlink(lab_.names().client)
+          .add_route(sys::Prefix::host(ip_of(s_.topology.vpn_ip4)), ip_of(s_.topology.home_lan_ip4),
+                     s_.topology.client_if);
+      ++endpoint_route_restored_;  // it was gone: the add went through
+    } catch (const sys::SysError&) {
+      // EEXIST: still there. Anything else (ENETUNREACH: no address on the link yet): later.
+    }
   }
 
   void wait_link_gone() {
@@ -265,6 +293,8 @@ class WireGuardVpn final : public VpnDriver {
   DisconnectMode last_mode_ = DisconnectMode::clean;
   std::string resolv_path_, saved_resolv_;
   std::string tunnel_ip_;  // the address it has now (vpn.reconnect_tunnel_ip after a reconnect)
+  std::chrono::steady_clock::time_point endpoint_route_at_;  // keep_endpoint_route's last try
+  std::atomic<int> endpoint_route_restored_{0};
   std::atomic<bool> quiesced_{false};
   std::mutex ops_;  // connect, disconnect, reconnect: from the action thread or the supervisor
   mutable std::mutex own_mu_;
