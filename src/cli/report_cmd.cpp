@@ -20,6 +20,7 @@
 #include "report/sweep_table.hpp"
 #include "report/timeline.hpp"
 #include "report/trace.hpp"
+#include "report/user_command.hpp"
 
 namespace ss::cli {
 namespace {
@@ -87,7 +88,10 @@ void report(const std::string& path, const ReportFiles& files) {
     } catch (const std::exception& e) {
       throw UsageError(fmt::format("{}: not a valid splitsecond.run/1 record: {}", path, e.what()));
     }
-    if (!files.any()) fmt::print("{}", report::render_run(r));
+    if (!files.any()) {
+      fmt::print("{}", report::render_run(r));
+      if (r.user_command) fmt::print("{}", report::render_user_command(*r.user_command));
+    }
     write_report_files(r, files);
     return;
   }
