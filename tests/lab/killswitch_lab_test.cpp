@@ -4,8 +4,13 @@
 // leak (so the test can fail both ways); with ours not one packet of any kind leaves the
 // physical interface and the tunnel carries traffic again after the last reconnect; the
 // wg-quick recipe's leaks are measured and printed. A soak: many flickers in one lab, ours on.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <vector>
 
 #include "lab_util.hpp"
 
@@ -221,13 +226,46 @@ std::string soak_scenario(int n) {
   return t + "[probes.dns]\ninterval = \"50ms\"\n[probes.tcp]\ninterval = \"100ms\"\n";
 }
 
-TEST(KillSwitchSoak, ManyFlickersInOneLabLeakNothing) {
+// The resident memory (VmRSS, KiB) of every process in the run's namespaces, sampled about
+// once a second while the run lives, by pid: "rss SECONDS PID COMM KIB" lines.
+std::string run_sampling_rss(const std::string& args, const std::string& json) {
+  return sh(bin() + " run " + args + " --json " + json + " >/dev/null 2>&1 & pid=$!\n" +
+                "prefix=\n"
+                "for i in $(seq 400); do\n"
+                "  prefix=$(grep -l \"^$pid \" /run/splitsecond/ss-*/owner 2>/dev/null | cut -d/ "
+                "-f4)\n"
+                "  [ -n \"$prefix\" ] && break\n"
+                "  sleep 0.05\n"
+                "done\n"
+                "start=$(date +%s%N)\n"
+                "for i in $(seq 300); do\n"  // bounded: the soak lasts about 45 s
+                "  kill -0 $pid 2>/dev/null || break\n"
+                "  now=$((($(date +%s%N) - start) / 1000000))\n"
+                "  for ns in $(ip netns list | awk -v p=\"$prefix-\" 'index($1, p) == 1 "
+                "{print $1}'); do\n"
+                "    for p in $(ip netns pids $ns 2>/dev/null); do\n"
+                "      kb=$(awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null)\n"
+                "      [ -n \"$kb\" ] && echo \"rss $now $p $(cat /proc/$p/comm) $kb\"\n"
+                "    done\n"
+                "  done\n"
+                "  sleep 1\n"
+                "done\n"
+                "wait $pid; echo \"exit $?\"\n",
+            180)
+      .out;
+}
+
+TEST(KillSwitchSoak, ManyFlickersInOneLabLeakNothingAndItsProcessesStayFlat) {
   REQUIRE_ROOT();
   // 40 s of timeline: with the lab's set-up and teardown, within the 60 s a lab test may run.
   constexpr int kFlickers = 100;
   const std::string before = host_state(), file = scenario_file("soak", soak_scenario(kFlickers));
-  Result r;
-  auto rec = run_json(file + " --killswitch", &r);
+  const std::string json = temp_path("soak.json");
+  const std::string out = run_sampling_rss(file + " --killswitch", json);
+  ASSERT_NE(out.find("exit 0"), std::string::npos) << out;
+  EXPECT_EQ(schema_problems(json), "");
+  const auto rec = nlohmann::json::parse(slurp(json), nullptr, false);
+  std::remove(json.c_str());
   ASSERT_FALSE(rec.is_discarded());
   int actions = 0;
   for (const auto& t : rec["triggers"])
@@ -238,6 +276,41 @@ TEST(KillSwitchSoak, ManyFlickersInOneLabLeakNothing) {
   EXPECT_EQ(leaked(rec), 0) << leak_summary(rec);
   EXPECT_EQ(rec["leaks"]["ipv6"], 0);
   EXPECT_EQ(rec["killswitch"]["changes"].size(), 1u) << rec["killswitch"].dump();  // never reloaded
+
+  // Memory: every process of the lab (wireguard-go, dnsmasq, the agents) from a quarter of the
+  // soak to its end grows by at most 512 KiB or 5%, whichever is more. (The run's own process
+  // is not among them: it keeps every event it records, by design.)
+  struct Samples {
+    std::string comm;
+    std::vector<std::pair<int64_t, int64_t>> at_ms_kib;
+  };
+  std::map<int, Samples> by_pid;
+  std::istringstream in(out);
+  int64_t last_ms = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string tag, comm;
+    int64_t ms = 0, kib = 0;
+    int pid = 0;
+    if (f >> tag >> ms >> pid >> comm >> kib && tag == "rss") {
+      by_pid[pid].comm = comm;
+      by_pid[pid].at_ms_kib.emplace_back(ms, kib);
+      last_ms = std::max(last_ms, ms);
+    }
+  }
+  int judged = 0;
+  for (const auto& [pid, s] : by_pid) {
+    std::optional<int64_t> from;
+    for (const auto& [ms, kib] : s.at_ms_kib)
+      if (!from && ms >= last_ms / 4) from = kib;
+    if (!from || s.at_ms_kib.back().first < last_ms * 3 / 4) continue;  // not there throughout
+    const int64_t to = s.at_ms_kib.back().second;
+    std::cout << "[ soak ] " << s.comm << " (pid " << pid << "): " << *from << " KiB -> " << to
+              << " KiB\n";
+    EXPECT_LE(to - *from, std::max<int64_t>(512, *from / 20)) << s.comm << " pid " << pid;
+    ++judged;
+  }
+  EXPECT_GE(judged, 4) << "too few processes sampled through the soak:\n" << out;
   EXPECT_EQ(host_state(), before);
   EXPECT_EQ(lab_processes(), "");
   std::remove(file.c_str());
