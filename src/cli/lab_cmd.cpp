@@ -146,8 +146,8 @@ void add_user_command_options(CLI::App& run_cmd, RunArgs& args) {
       "SPLITSECOND_T0_IN_MS (t=0 comes this long after CMD starts), SPLITSECOND_WINDOW_MS, "
       "SPLITSECOND_NETNS (the namespace it runs in). Example: splitsecond run disconnect "
       "--server-cmd 'iperf3 -s -B $SPLITSECOND_SERVER_IP' -- sh -c 'iperf3 -c "
-      "$SPLITSECOND_SERVER_IP -t 5' (single quotes: the variables are the lab's, expanded "
-      "inside it). See docs/run-cmd.md.");
+      "$SPLITSECOND_SERVER_IP -t 5 --forceflush' (single quotes: the variables are the lab's, "
+      "expanded inside it). See docs/run-cmd.md.");
 }
 
 }  // namespace
