@@ -35,6 +35,7 @@ struct RunArgs {
   std::string carrier_gap;  // hidden, for gap-sweep's labs: the carrier-up moved to this gap
   ReportFiles report;       // --html, --trace (cli/report_cmd.hpp)
   bool verbose = false;
+  bool reap = false;   // --reap: `splitsecond reap` in the client namespace (every socket)
   uint32_t storm = 0;  // --storm N: the storm probe with N clients
   std::string storm_policy = "full-jitter";
   lab::UserCommandSpec user;  // `run SCENARIO -- CMD`, --server-cmd (docs/run-cmd.md)
@@ -96,6 +97,7 @@ void run(const RunArgs& a) {
   apply_vpn_overrides(s, a.vpn, a.client);
   apply_storm(s, a.storm, a.storm_policy);
   override_killswitch(s, a.killswitch);  // --killswitch, checked with the client
+  if (a.reap && !s.reap) s.reap = ReapSpec{};
   // gap-sweep's labs: the carrier-up moved to the gap, the window grown with it (model/sweep.hpp)
   if (!a.carrier_gap.empty())
     s = with_carrier_gap(std::move(s), duration_option(a.carrier_gap, "--carrier-gap"));
@@ -183,6 +185,9 @@ void add_lab_commands(CLI::App& app) {
                    "alone), wg-quick-recipe, none")
       ->expected(0, 1)
       ->default_str("ours");
+  run_cmd->add_flag("--reap", args->reap,
+                    "run `splitsecond reap` in the client namespace: the sockets of an address "
+                    "that goes away are destroyed (a scenario's [reap] table does it too)");
   add_user_command_options(*run_cmd, *args);
   add_report_options(*run_cmd, args->report);
   run_cmd->add_option("--carrier-gap", args->carrier_gap)->group("");  // gap-sweep's labs

@@ -215,6 +215,7 @@ class Experiment final : public ProbeEnv {
         r.kernel[std::string(key).substr(std::string(key).rfind('/') + 1)] = std::stol(v);
       }
       phase("starting probes");
+      start_reap();
       start_agents();
       start_user_command(r.vpn);
       record(*vpn);
@@ -272,6 +273,24 @@ class Experiment final : public ProbeEnv {
         if (!a.child->running()) break;
       }
     }
+  }
+
+  // The scenario's [reap]: `splitsecond reap --json` in the client namespace for the whole run,
+  // watching before the probes connect; its lines go on the timeline like an agent's.
+  void start_reap() {
+    if (!s_.reap) return;
+    std::vector<std::string> args = {self_exe(), "reap", "--json"};
+    for (uint16_t port : s_.reap->peer_ports)
+      args.insert(args.end(), {"--peer-port", std::to_string(port)});
+    AgentStream a;
+    a.name = "reap";
+    a.child = &lab_->spawn(lab_->names().client, "reap", std::move(args), true);
+    agents_.push_back(std::move(a));
+    wait_ready({&agents_.back()}, kReadyBound);
+    if (!agents_.back().has("ready"))
+      throw EnvironmentError(
+          fmt::format("splitsecond reap did not start in the client namespace (see {})",
+                      lab_->keep_log("reap")));
   }
 
   // `run -- CMD` / --server-cmd: after the tunnel and the probes are up, `before` ahead of t=0.

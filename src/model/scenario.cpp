@@ -623,6 +623,20 @@ Scenario parse_scenario(std::string_view text, const std::string& origin) {
     rr.duration("window", s.window, Micros(100'000), Micros(60'000'000));
     rr.reject_unknown();
   }
+  if (auto* t = r.table("reap")) {
+    TableReader rr(*t, "reap", origin);
+    ReapSpec reap;
+    if (auto* n = rr.get("peer_ports")) {
+      if (!n->is_array()) rr.fail(n, "peer_ports", "expected an array of ports, e.g. [7014]");
+      for (const auto& e : *n->as_array()) {
+        if (!e.is_integer() || **e.as_integer() < 1 || **e.as_integer() > 65535)
+          rr.fail(&e, "peer_ports", "expected ports, integers from 1 to 65535");
+        reap.peer_ports.push_back(static_cast<uint16_t>(**e.as_integer()));
+      }
+    }
+    rr.reject_unknown();
+    s.reap = reap;
+  }
   if (auto* t = r.table("probes")) {
     TableReader pr(*t, "probes", origin);
     read_probes(pr, *t, origin, s);

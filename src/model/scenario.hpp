@@ -125,6 +125,12 @@ Micros late_send_at(const ProbeSpec& p, Micros window);
 // The probes a scenario may name, with their defaults.
 const std::vector<ProbeSpec>& known_probes();
 
+// `splitsecond reap` running in the client namespace for the whole run (the scenario's
+// [reap] table, or `run --reap`): it destroys the sockets of an address that goes away.
+struct ReapSpec {
+  std::vector<uint16_t> peer_ports;  // only sockets to these remote ports; empty: every socket
+};
+
 struct Scenario;
 // Sets how the scenario disconnects: `disconnect` and the mode of every disconnect action of
 // its timeline (what the run executes), so that the two can never disagree.
@@ -145,6 +151,7 @@ struct Scenario {
   // The kill switch in the client namespace (docs/killswitch.md): "none", "ours" (the file's
   // `killswitch = true`) or "wg-quick-recipe" (wg-quick(8)'s PostUp/PreDown lines).
   std::string killswitch = "none";
+  std::optional<ReapSpec> reap;  // none: nothing destroys the sockets of a vanished address
 };
 
 // Parses TOML text. `origin` names the file in messages. Throws UsageError naming the file,

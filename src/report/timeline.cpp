@@ -5,6 +5,7 @@
 #include <map>
 
 #include "report/detect.hpp"
+#include "report/reap.hpp"
 #include "report/survival.hpp"
 
 namespace ss::report {
@@ -177,6 +178,10 @@ std::string describe_event(const Event& e) {
       what = fmt::format("{}: {}", e.kind, packet_text(d));
       break;
     case Layer::probe: {
+      if (d.value("agent", "") == "reap" && d.contains("line")) {  // the scenario's [reap]
+        what = "reap: " + str(d, "line");
+        break;
+      }
       if (e.kind == "output") {  // `run -- CMD`: a line the command printed
         what = fmt::format("{} {}: {}", str(d, "agent"), str(d, "stream"), str(d, "line"));
         break;
@@ -271,6 +276,7 @@ std::string render_run(const RunRecord& r) {
       "  leaks in the window: {} plaintext DNS queries, {} other packets outside the tunnel\n",
       r.leaks.dns_plaintext, r.leaks.non_tunnel_packets);
   out += leak_detail_summary(r);
+  out += render_reap(r);
   if (r.netlink_events_lost)
     out += fmt::format("  WARNING: the kernel dropped netlink events {} time(s) (ENOBUFS)\n",
                        r.netlink_events_lost);

@@ -22,12 +22,11 @@ class ReapInTheLab : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ReapInTheLab, AbortsTheTunnelsConnectionsAndCountsTheRstsThatLeft) {
   REQUIRE_ROOT();
-  const std::string json = labtest::temp_path(std::string("reap-") + GetParam().name + ".json");
-  const labtest::Result r = labtest::sh(
-      labtest::bin() + " run disconnect --reap --json " + json + " " + GetParam().args, 180);
+  labtest::Result r;
+  const nlohmann::json j =
+      labtest::run_json(std::string("disconnect --reap ") + GetParam().args, &r);  // + schema
   ASSERT_EQ(r.status, 0) << r.err << r.out;
-  const ss::RunRecord rec = ss::record_from_json(nlohmann::json::parse(labtest::slurp(json)));
-  std::remove(json.c_str());
+  const ss::RunRecord rec = ss::record_from_json(j);
   const auto o = ss::reap_outcome(rec);
   ASSERT_TRUE(o) << "no ready line of reap on the timeline:\n" << r.out;
   EXPECT_GE(o->tcp, 1) << r.out;  // the tcp, websocket, ssh... probes' connections

@@ -341,3 +341,23 @@ TEST(Scenario, IpOfStripsThePrefix) {
   EXPECT_EQ(ss::ip_of("2001:db8::1/64"), "2001:db8::1");
   EXPECT_EQ(ss::ip_of("10.8.0.1"), "10.8.0.1");
 }
+
+TEST(ScenarioReap, AbsentMeansNoReapAndTheTableTurnsItOn) {
+  EXPECT_FALSE(parse_scenario("name = \"x\"\n", "t.toml").reap);
+  const Scenario every = parse_scenario("name = \"x\"\n[reap]\n", "t.toml");
+  ASSERT_TRUE(every.reap);
+  EXPECT_TRUE(every.reap->peer_ports.empty());
+  const Scenario some = parse_scenario("name = \"x\"\n[reap]\npeer_ports = [7014, 22]\n", "t.toml");
+  ASSERT_TRUE(some.reap);
+  EXPECT_EQ(some.reap->peer_ports, (std::vector<uint16_t>{7014, 22}));
+}
+
+TEST(ScenarioReap, BadPortsAndUnknownKeysAreRejected) {
+  expect_rejected("name = \"x\"\n[reap]\npeer_ports = 7014\n", 3, "reap.peer_ports",
+                  "expected an array");
+  expect_rejected("name = \"x\"\n[reap]\npeer_ports = [0]\n", 3, "reap.peer_ports", "1 to 65535");
+  expect_rejected("name = \"x\"\n[reap]\npeer_ports = [\"ssh\"]\n", 3, "reap.peer_ports",
+                  "1 to 65535");
+  expect_rejected("name = \"x\"\n[reap]\ninterface = \"wg0\"\n", 3, "reap.interface",
+                  "unknown key");
+}
