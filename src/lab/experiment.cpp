@@ -88,10 +88,12 @@ struct AgentStream {
   sys::Child* child = nullptr;
   std::string partial;
   AgentLines lines;
+  bool eof = false;  // the agent closed its stdout (it ended): nothing more to read
   void read() {
     char buf[16384];
     for (;;) {
       ssize_t n = ::read(child->stdout_fd(), buf, sizeof buf);
+      if (n == 0) eof = true;
       if (n <= 0) return;
       partial.append(buf, static_cast<size_t>(n));
       for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n')) {
@@ -335,7 +337,13 @@ class Experiment final : public ProbeEnv {
                                 "/etc/netns/" + n.client + "/resolv.conf", o_.pcap_path});
     sys::EventLoop loop;
     recorder.attach(loop);
-    for (auto& a : agents_) loop.add(a.child->stdout_fd(), [&a] { a.read(); });
+    // An agent that ended early leaves its pipe at EOF, readable for ever: out of the loop then,
+    // or the loop would spin on it for the rest of the window.
+    for (auto& a : agents_)
+      loop.add(a.child->stdout_fd(), [&a, &loop] {
+        a.read();
+        if (a.eof) loop.remove(a.child->stdout_fd());
+      });
     if (user_) user_->attach(loop);
     bool interrupted = false;
     loop.add(signals_.fd(), [&] { interrupted = true, loop.stop(); });

@@ -1,5 +1,7 @@
 #include "sys/event_loop.hpp"
 
+#include <algorithm>
+
 #include <sys/epoll.h>
 #include <time.h>
 
@@ -39,7 +41,12 @@ void EventLoop::add(int fd, std::function<void()> fn) {
 
 void EventLoop::remove(int fd) {
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  handlers_.erase(fd);
+  // From inside a handler (its own fd, typically) the handler is still running: it goes after
+  // the pass, and no later event of this pass reaches it.
+  if (dispatching_)
+    removed_.push_back(fd);
+  else
+    handlers_.erase(fd);
 }
 
 void EventLoop::run_until(int64_t deadline_ns, const std::function<void(int64_t)>& tick) {
@@ -54,10 +61,16 @@ void EventLoop::run_until(int64_t deadline_ns, const std::function<void(int64_t)
     if (tick) timeout_ms = std::min(timeout_ms, 5);  // ticks want to run often
     int n = ::epoll_wait(epoll_.get(), events, 32, timeout_ms);
     if (n < 0 && errno != EINTR) throw SysError("epoll_wait", "event loop", errno);
+    dispatching_ = true;
     for (int i = 0; i < n; ++i) {
-      auto it = handlers_.find(events[i].data.fd);
+      const int fd = events[i].data.fd;
+      if (std::find(removed_.begin(), removed_.end(), fd) != removed_.end()) continue;
+      auto it = handlers_.find(fd);
       if (it != handlers_.end()) it->second();
     }
+    dispatching_ = false;
+    for (int fd : removed_) handlers_.erase(fd);
+    removed_.clear();
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <vector>
 
 #include "sys/fd.hpp"
 
@@ -29,6 +30,8 @@ class EventLoop {
  private:
   Fd epoll_;
   std::map<int, std::function<void()>> handlers_;
+  std::vector<int> removed_;  // removed by a handler during the current pass
+  bool dispatching_ = false;
   bool stopped_ = false;
 };
 
