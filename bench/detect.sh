@@ -6,14 +6,18 @@
 # process per run, the figure read from the test's recorded property), against what the kernel
 # does by default: a connection with data in flight ends only when tcp_retries2 retransmissions
 # have timed out, at least the sum of the backed-off RTOs from TCP_RTO_MIN (200 ms) capped at
-# TCP_RTO_MAX (120 s): 924.6 s for the default tcp_retries2 = 15 (computed here from this
-# host's value, the kernel's formula in tcp_retransmits_timed_out()).
+# TCP_RTO_MAX (120 s): 924.6 s for the default tcp_retries2 = 15. That figure is the product's:
+# one `splitsecond run detect` (docs/detect.md) in the lab, whose record holds the default
+# probe's prediction from the client namespace's own tcp_retries2 (model/detect.cpp), and whose
+# table (every method, time from the disconnect's completion) is printed too.
 #   sudo bench/detect.sh [N]      (default N = 20)
 set -euo pipefail
 N=${1:-20}
 TESTS=${LAB_TESTS:-$(dirname "$0")/../build/tests/lab_tests}
+BIN=${SPLITSECOND:-$(dirname "$0")/../build/src/cli/splitsecond}
 [ "$(id -u)" = 0 ] || { echo "detect.sh: run as root (the tests build namespaces)" >&2; exit 3; }
 [ -x "$TESTS" ] || { echo "detect.sh: no $TESTS (build the lab_tests target)" >&2; exit 3; }
+[ -x "$BIN" ] || { echo "detect.sh: no $BIN (build the splitsecond target)" >&2; exit 3; }
 work=$(mktemp -d /tmp/splitsecond-detect.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -34,17 +38,19 @@ run 'Reap.AbortsTheConnectionOfARemovedAddressAndLeavesOthersAlone' econnaborted
   "$work/reap.ms"
 run 'PathLibrary.*' callback_after_removal_us "$work/library.ms"
 
-retries2=$(cat /proc/sys/net/ipv4/tcp_retries2)
-python3 - "$work/reap.ms" "$work/library.ms" "$retries2" "$N" <<'PY'
-import math, statistics, sys
-rto_min, rto_max = 0.2, 120.0
-retries = int(sys.argv[3])
-thresh = int(math.log2(rto_max / rto_min))  # linear_backoff_thresh = ilog2(TCP_RTO_MAX/TCP_RTO_MIN)
-if retries <= thresh:
-    default_s = ((2 << retries) - 1) * rto_min
+# The default's bound, as the product computes it for the lab's client namespace.
+"$BIN" run detect --json "$work/detect.json" >"$work/detect.out" 2>"$work/detect.err" ||
+  { echo "detect.sh: splitsecond run detect failed:" >&2; tail -20 "$work/detect.err" >&2; exit 1; }
+sed -n '/^Time to detect/,$p' "$work/detect.out"
+python3 - "$work/reap.ms" "$work/library.ms" "$work/detect.json" "$N" <<'PY'
+import json, statistics, sys
+rec = json.load(open(sys.argv[3]))
+d = next(p for p in rec["probes"] if p["name"] == "detect-default")["detect"]
+if "after_ms" in d:
+    default_s, what = d["after_ms"] / 1000, f"measured: {d['how']}"
 else:
-    default_s = ((2 << thresh) - 1) * rto_min + (retries - thresh) * rto_max
-print(f"default (tcp_retries2 = {retries}): the connection errors after >= {default_s:.1f} s")
+    default_s, what = d["predicted_ms"] / 1000, f"{d['predicted_by']}, a prediction"
+print(f"default ({what}): the connection errors after >= {default_s:.1f} s")
 ok = True
 for name, path in (("reap", sys.argv[1]), ("library callback", sys.argv[2])):
     xs = [float(l) for l in open(path) if l.strip()]

@@ -55,6 +55,22 @@ void expect_value_rejected(const std::string& text, const std::string& field,
 
 }  // namespace
 
+TEST(Scenario, DetectHasEveryDetectProbeAndReapsOnlyItsProbesPort) {
+  const Scenario s = ss::load_scenario("detect");
+  std::vector<std::string> names;
+  int reap_port = 0;
+  for (const auto& p : s.probes) {
+    names.push_back(p.name);
+    if (p.name == "detect-reap") reap_port = p.port;
+  }
+  EXPECT_EQ(names.size(), 6u);
+  for (const char* n : {"detect-default", "detect-keepalive", "detect-keepalive-inflight",
+                        "detect-user-timeout", "detect-reap", "detect-library"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  ASSERT_TRUE(s.reap);
+  EXPECT_EQ(s.reap->peer_ports, (std::vector<uint16_t>{static_cast<uint16_t>(reap_port)}));
+}
+
 TEST(Scenario, EveryBuiltinParses) {
   const auto builtins = ss::builtin_scenarios();
   ASSERT_GE(builtins.size(), 2u);
