@@ -378,8 +378,9 @@ class Experiment final : public ProbeEnv {
             format_duration(item.action->at), kActionBoundNs / 1'000'000'000));
       }
       triggers_.push_back(carried_out(*item.action, std::move(params)));
-      if (user_) user_->snapshot(triggers_.back().action);
+      // The kill switch first: it protects; the user command's snapshot only observes.
       killswitch_->after_action(action_name(item.action->kind), vpn.info());
+      if (user_) user_->snapshot(triggers_.back().action);
     }
     if (!interrupted) loop.run_until(end_);
     if (user_ && !interrupted) user_->snapshot("end");

@@ -252,7 +252,9 @@ void UserCommand::read(HostedProcess& p, bool is_err) {
   std::string& partial = is_err ? p.partial_err : p.partial_out;
   const char* stream = is_err ? "stderr" : "stdout";
   char buf[16384];
-  while (fd) {
+  // At most 4 reads per call: a command that writes without pause (`yes`) must not keep the
+  // experiment's loop in this handler; the level-triggered loop calls again.
+  for (int reads = 0; reads < 4 && fd; ++reads) {
     const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       return;  // EAGAIN: the rest later
@@ -261,22 +263,28 @@ void UserCommand::read(HostedProcess& p, bool is_err) {
       if (!partial.empty()) {
         add_line(p, stream, std::exchange(partial, {}));
       }
-      const int closed = fd.get();
-      fd.reset();
-      // Last: this removes the handler that may be running now (nothing is touched after).
+      // Out of the loop before the fd is closed (epoll_ctl on a closed fd fails); the loop
+      // defers the removal of a handler that is running now.
       if (loop_) {
-        loop_->remove(closed);
+        loop_->remove(fd.get());
       }
+      fd.reset();
       return;
     }
     partial.append(buf, static_cast<size_t>(n));
-    for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n')) {
-      std::string line = partial.substr(0, nl);
-      partial.erase(0, nl + 1);
+    size_t from = 0;  // split once, erase once: linear in what was read
+    for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', from)) {
+      std::string line = partial.substr(from, nl - from);
+      from = nl + 1;
       if (!line.empty() && line.back() == '\r') {
         line.pop_back();
       }
       add_line(p, stream, std::move(line));
+    }
+    partial.erase(0, from);
+    // Output without a newline: kept as one truncated line, never grown without bound.
+    if (partial.size() > kMaxLineChars) {
+      add_line(p, stream, std::exchange(partial, {}));
     }
   }
 }
@@ -444,8 +452,10 @@ void UserCommand::stop() {
   end(cmd_);
   end(server_);
   for (HostedProcess* p : {&cmd_, &server_}) {
-    // Bounded: a writer that outlived the tree (it was ended above) cannot keep this open.
-    for (int i = 0; i < 100 && (p->out || p->err); ++i) {
+    // Bounded in count and time: a writer that outlived the tree (it was ended above) cannot
+    // keep this open.
+    const int64_t until = sys::mono_ns() + 1'000'000'000;
+    for (int i = 0; i < 1000 && (p->out || p->err) && sys::mono_ns() < until; ++i) {
       read(*p, false);
       read(*p, true);
       if (p->out || p->err) {
@@ -457,6 +467,10 @@ void UserCommand::stop() {
       }
     }
   }
+  // Nothing is read any more: the sock_diag socket (it holds the client namespace open) and the
+  // timer go now, before the lab is torn down.
+  diag_.reset();
+  timer_.reset();
 }
 
 UserCommandRun UserCommand::take(int64_t t0_ns, std::vector<Event>& events) {

@@ -71,6 +71,9 @@ void predict(nlohmann::json& d, const nlohmann::json& ready, bool in_flight) {
       d["predicted_ms"] = static_cast<double>(*idle + *cnt * *intvl);
       d["predicted_by"] = fmt::format("keepalive {} ms idle + {} x {} ms", *idle, *cnt, *intvl);
     }
+  } else if (!in_flight && ka.is_null() && ready.contains("tcp_retries2")) {
+    // The agent said it had no keepalive and it sent nothing: no timer of the kernel runs.
+    d["predicted_by"] = "idle without keepalive: no timer of the kernel ends it";
   }
 }
 

@@ -807,7 +807,7 @@ reconnect = true
      "how long a TCP client takes to learn its connection died: kernel defaults, keepalive, "
      "TCP_USER_TIMEOUT, reap, the path library",
      R"(name = "detect"
-description = "One TCP connection per method through the tunnel, each to its own server port; the tunnel is torn down cleanly and each client's time to learn its connection is dead is measured from the disconnect's completion. default, TCP_USER_TIMEOUT (2 s), reap and the library send a request as soon as the disconnect's call has returned and wait for the echo (data in flight; reap and the library usually learn before that); keepalive (1 s idle, 3 probes 1 s apart) stays idle, because the kernel sends no keepalive probe while data is unacknowledged; keepalive-inflight has the same keepalive with data in flight, to show it. Where a method does not detect within the window, the kernel's bound is printed as a prediction (tcp_retries2 of the client namespace)."
+description = "One TCP connection per method through the tunnel, each to its own server port; the tunnel is torn down cleanly and each client's time to learn its connection is dead is measured from the disconnect's completion. default, TCP_USER_TIMEOUT (2 s), reap and the library send a request as soon as the disconnect's call has returned and wait for the echo (data in flight, unless reap or the library ended the connection first); keepalive (1 s idle, 3 probes 1 s apart) stays idle, because the kernel sends no keepalive probe while data is unacknowledged; keepalive-inflight has the same keepalive with data in flight, to show it. Where a method does not detect within the window, the kernel's bound is printed as a prediction (tcp_retries2 of the client namespace)."
 [disconnect]
 mode = "clean"
 [record]

@@ -45,7 +45,9 @@ std::vector<DetectCells> detect_cells(const DetectTable& t) {
       c.versus_default = fmt::format("predicted: >= {} ({}; a prediction, not measured)",
                                      seconds_or_ms(*r.predicted_ms), r.predicted_by);
     } else if (!r.after_ms) {
-      c.versus_default = "none predicted: the kernel never times out an idle connection";
+      c.versus_default = r.predicted_by.empty()
+                             ? "no prediction (the record lacks the client's settings)"
+                             : "none predicted: " + r.predicted_by;
     } else if (is_default) {
       c.versus_default = "the default, measured";
     } else if (r.ratio) {

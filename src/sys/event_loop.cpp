@@ -37,6 +37,8 @@ void EventLoop::add(int fd, std::function<void()> fn) {
   ev.data.fd = fd;
   check(::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev), "epoll_ctl(ADD)", "event loop");
   handlers_[fd] = std::move(fn);
+  // The same number, removed earlier in this pass and added again: the new handler stays.
+  removed_.erase(std::remove(removed_.begin(), removed_.end(), fd), removed_.end());
 }
 
 void EventLoop::remove(int fd) {
@@ -61,16 +63,24 @@ void EventLoop::run_until(int64_t deadline_ns, const std::function<void(int64_t)
     if (tick) timeout_ms = std::min(timeout_ms, 5);  // ticks want to run often
     int n = ::epoll_wait(epoll_.get(), events, 32, timeout_ms);
     if (n < 0 && errno != EINTR) throw SysError("epoll_wait", "event loop", errno);
-    dispatching_ = true;
+    // A handler may throw: the pass ends either way, and what was removed during it goes.
+    struct Pass {
+      EventLoop& loop;
+      explicit Pass(EventLoop& l) : loop(l) { loop.dispatching_ = true; }
+      ~Pass() {
+        loop.dispatching_ = false;
+        for (int fd : loop.removed_) loop.handlers_.erase(fd);
+        loop.removed_.clear();
+      }
+      Pass(const Pass&) = delete;
+      Pass& operator=(const Pass&) = delete;
+    } pass(*this);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (std::find(removed_.begin(), removed_.end(), fd) != removed_.end()) continue;
       auto it = handlers_.find(fd);
       if (it != handlers_.end()) it->second();
     }
-    dispatching_ = false;
-    for (int fd : removed_) handlers_.erase(fd);
-    removed_.clear();
   }
 }
 

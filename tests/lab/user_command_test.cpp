@@ -22,8 +22,10 @@ TEST(UserCommand, RecordsTheCommandsLinesExitAndTcpSocket) {
   const std::string json = temp_path("user-command.json");
   const std::string server =
       fmt::format("'{} agent tcp-server --listen $SPLITSECOND_SERVER_IP:9123'", bin());
-  Result r = sh(bin() + " run disconnect --window 3s --json " + json + " --server-cmd " + server +
-                    " -- " + kClient,
+  // 1.5 s of lead: bash starts and connects well before t=0 on a loaded machine, and its 2 s
+  // of writing still goes on at the disconnect; 5 s of window for it to end by itself.
+  Result r = sh(bin() + " run disconnect --lead 1500ms --window 5s --json " + json +
+                    " --server-cmd " + server + " -- " + kClient,
                 120);
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_EQ(schema_problems(json), "");

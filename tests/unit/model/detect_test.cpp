@@ -95,6 +95,14 @@ TEST(DetectFate, KeepaliveWithDataInFlightIsBoundByTheRetriesNotTheKeepalive) {
 TEST(DetectFate, AnIdleConnectionWithoutKeepaliveHasNoPrediction) {
   const auto f = detect_fate("detect-default", {ready()}, kWindow);
   EXPECT_FALSE(f.extra["detect"].contains("predicted_ms"));
+  EXPECT_EQ(f.extra["detect"].value("predicted_by", ""),
+            "idle without keepalive: no timer of the kernel ends it");
+  // Without the client's settings in its ready line, nothing is said either way.
+  json bare = ready();
+  bare.erase("tcp_retries2");
+  const auto g = detect_fate("detect-default", {bare}, kWindow);
+  EXPECT_FALSE(g.extra["detect"].contains("predicted_ms"));
+  EXPECT_FALSE(g.extra["detect"].contains("predicted_by"));
 }
 
 TEST(DetectFate, ThePathCallbackCounts) {

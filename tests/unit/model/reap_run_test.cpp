@@ -93,5 +93,20 @@ TEST(ReapOutcome, NearMissesAreNotResetsFromTheTunnel) {
   EXPECT_EQ(o->resets_from_tunnel, 0);
 }
 
+TEST(ReapOutcome, AMalformedStoredRecordReadsAsAbsentFieldsAndNeverThrows) {
+  RunRecord r = with_reap();
+  r.events[0].detail["peer_ports"] = {"ssh", 22};
+  r.events[2].detail["tcp"] = "two";
+  r.events.push_back(ev(1'500, Layer::packet, "bypass",
+                        {{"dir", 1}, {"src", "10.8.0.42"}, {"proto", "tcp"}, {"tcp_flags", "R"}}));
+  std::optional<ReapOutcome> o;
+  ASSERT_NO_THROW(o = reap_outcome(r));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->peer_ports, std::vector<int>{22});
+  EXPECT_EQ(o->tcp, 0);
+  EXPECT_EQ(o->udp, 1);
+  EXPECT_EQ(o->resets_from_tunnel, 0);
+}
+
 }  // namespace
 }  // namespace ss
