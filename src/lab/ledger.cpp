@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "sys/netns.hpp"
+#include "sys/proc.hpp"
 #include "sys/syserror.hpp"
 
 namespace fs = std::filesystem;
@@ -28,25 +29,14 @@ namespace {
 
 // Field 22 of /proc/<pid>/stat: with the pid, it identifies a process despite pid reuse.
 std::string start_time(pid_t pid) {
-  std::ifstream f(fmt::format("/proc/{}/stat", pid));
-  std::string stat;
-  std::getline(f, stat);
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-  }
-  return field;
+  const auto st = sys::proc_stat(pid);
+  return st ? st->start_time : std::string();
 }
 
 // State letter (field 3 of /proc/<pid>/stat): 'Z' for a zombie; empty once gone.
 char state_of(pid_t pid) {
-  std::ifstream f(fmt::format("/proc/{}/stat", pid));
-  std::string stat;
-  std::getline(f, stat);
-  auto close = stat.rfind(')');
-  return close == std::string::npos || close + 2 >= stat.size() ? '\0' : stat[close + 2];
+  const auto st = sys::proc_stat(pid);
+  return st ? st->state : '\0';
 }
 
 // The same process (pid and start time), not yet exited: a killed owner awaiting its
@@ -83,21 +73,16 @@ ino_t inode_of(const std::string& path) {
 // Processes whose network namespace is one of `inodes`: the lab's own, by id.
 std::vector<pid_t> processes_in(const std::set<ino_t>& inodes) {
   std::vector<pid_t> pids;
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return pids;
-  while (dirent* e = ::readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0 || pid == ::getpid()) continue;
-    ino_t ino = inode_of(fmt::format("/proc/{}/ns/net", pid));
-    if (ino && inodes.count(ino)) pids.push_back(static_cast<pid_t>(pid));
+  for (pid_t pid : sys::all_pids()) {
+    if (pid == ::getpid()) continue;
+    const ino_t ino = sys::netns_inode_of(pid);
+    if (ino && inodes.count(ino)) pids.push_back(pid);
   }
-  ::closedir(proc);
   return pids;
 }
 
 bool in_namespaces(pid_t pid, const std::set<ino_t>& inodes) {
-  ino_t ino = inode_of(fmt::format("/proc/{}/ns/net", pid));
+  const ino_t ino = sys::netns_inode_of(pid);
   return ino && inodes.count(ino);
 }
 
@@ -129,24 +114,10 @@ std::vector<sys::EndedProcess> end_processes_in(const std::set<ino_t>& inodes,
 // ssh session) reparented to us as their subreaper. Reaped so that none outlives the run.
 void reap_orphans() {
   const pid_t self = ::getpid();
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return;
-  while (dirent* e = ::readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) continue;
-    std::ifstream f(fmt::format("/proc/{}/stat", pid));
-    std::string stat;
-    std::getline(f, stat);
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    if (rest >> state >> ppid && state == 'Z' && ppid == self)
-      ::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG);
+  for (pid_t pid : sys::all_pids()) {
+    const auto st = sys::proc_stat(pid);
+    if (st && st->state == 'Z' && st->ppid == self) ::waitpid(pid, nullptr, WNOHANG);
   }
-  ::closedir(proc);
 }
 
 std::string describe(const sys::EndedProcess& p) {

@@ -8,19 +8,13 @@
 namespace ss::lab {
 namespace {
 
-// The keepalive settings of detect-keepalive and detect-keepalive-inflight: the first probe
-// 1 s after the last segment received, then 3 more 1 s apart (the kernel takes whole seconds).
-constexpr const char* kKeepalive = "1s/1s/3";
-
-// default: the kernel's own settings, data in flight. keepalive: tuned keepalive on an idle
-// connection (keepalive sends nothing while data is unacknowledged, so it must stay idle);
-// keepalive-inflight: the same settings with data in flight, to show that. user-timeout:
-// TCP_USER_TIMEOUT, data in flight. reap: the kernel's settings, data in flight, with
-// `splitsecond reap` in the client namespace (the scenario's [reap]). library: the path
-// library watches the socket, data in flight.
+// A tcp-client set up as its method says (model/detect.hpp, detect_methods()): idle or data in
+// flight, keepalive, the path library; TCP_USER_TIMEOUT from the probe's spec; reap is the
+// scenario's [reap] in the client namespace.
 class DetectProbe final : public Probe {
  public:
-  explicit DetectProbe(ProbeSpec spec) : spec_(std::move(spec)) {}
+  DetectProbe(ProbeSpec spec, const DetectMethod& method)
+      : spec_(std::move(spec)), method_(method) {}
   std::string name() const override { return spec_.name; }
   std::string proto() const override { return "tcp"; }
   // A request right after t=0 (after the disconnect's call), then one every interval.
@@ -43,10 +37,10 @@ class DetectProbe final : public Probe {
     if (spec_.user_timeout.count() > 0) {
       args.insert(args.end(), {"--user-timeout", format_duration(spec_.user_timeout)});
     }
-    if (spec_.name == "detect-keepalive" || spec_.name == "detect-keepalive-inflight") {
-      args.insert(args.end(), {"--keepalive", kKeepalive});
+    if (method_.keepalive) {
+      args.insert(args.end(), {"--keepalive", method_.keepalive});
     }
-    if (spec_.name == "detect-library") {
+    if (method_.watch_path) {
       args.emplace_back("--watch-path");
     }
     return args;
@@ -56,17 +50,19 @@ class DetectProbe final : public Probe {
   }
 
  private:
-  bool idle() const { return spec_.name == "detect-keepalive"; }
+  bool idle() const { return method_.idle; }
   std::string server(ProbeEnv& env) const {
     return fmt::format("{}:{}", env.server_ip(), spec_.port);
   }
   ProbeSpec spec_;
+  const DetectMethod& method_;
 };
 
 }  // namespace
 
 std::unique_ptr<Probe> make_detect_probe(const ProbeSpec& spec) {
-  return std::make_unique<DetectProbe>(spec);
+  const DetectMethod* method = detect_method(spec.name);
+  return method ? std::make_unique<DetectProbe>(spec, *method) : nullptr;
 }
 
 }  // namespace ss::lab

@@ -19,6 +19,7 @@
 #include "lab/lab.hpp"
 #include "model/errors.hpp"
 #include "sys/netns.hpp"
+#include "sys/proc.hpp"
 
 namespace ss::lab {
 namespace {
@@ -37,34 +38,15 @@ ino_t netns_inode(const std::string& ns) {
 }
 
 bool in_netns(pid_t pid, ino_t ns) {
-  struct stat st {};
-  return ns != 0 && ::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &st) == 0 &&
-         st.st_ino == ns;
+  return ns != 0 && sys::netns_inode_of(pid) == ns;
 }
 
 // Every process's parent, from /proc/PID/stat (this kernel has no /proc/PID/task/*/children).
 std::map<pid_t, pid_t> parents() {
   std::map<pid_t, pid_t> out;
-  DIR* proc = ::opendir("/proc");
-  if (!proc) {
-    return out;
+  for (pid_t pid : sys::all_pids()) {
+    if (const auto st = sys::proc_stat(pid)) out[pid] = st->ppid;
   }
-  while (dirent* e = ::readdir(proc)) {
-    char* end = nullptr;
-    const long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) {
-      continue;
-    }
-    std::ifstream f(fmt::format("/proc/{}/stat", pid));
-    std::string stat;
-    std::getline(f, stat);
-    const auto paren = stat.rfind(')');  // the command name may hold spaces and parentheses
-    if (paren == std::string::npos || paren + 4 > stat.size()) {
-      continue;
-    }
-    out[static_cast<pid_t>(pid)] = static_cast<pid_t>(std::atol(stat.c_str() + paren + 4));
-  }
-  ::closedir(proc);
   return out;
 }
 
@@ -211,6 +193,8 @@ UserCommand::UserCommand(Lab& lab, UserCommandSpec spec, std::vector<std::string
   cmd_.ns = lab_.names().client;
   server_.who = "server-cmd";
   server_.ns = lab_.names().server;
+  cmd_.ns_inode = netns_inode(cmd_.ns);
+  server_.ns_inode = netns_inode(server_.ns);
 }
 
 UserCommand::~UserCommand() = default;  // the lab's ledger ends the processes on every path
@@ -307,7 +291,7 @@ void UserCommand::on_exit(HostedProcess& p) {
 }
 
 std::optional<std::string> UserCommand::listening(HostedProcess& p) {
-  const auto inodes = socket_inodes(live_tree(p, netns_inode(p.ns)));
+  const auto inodes = socket_inodes(live_tree(p, p.ns_inode));
   if (inodes.empty()) {
     return std::nullopt;
   }
@@ -399,7 +383,7 @@ void UserCommand::snapshot(const std::string& label) {
     return;
   }
   const int64_t now = sys::mono_ns();
-  const auto inodes = socket_inodes(live_tree(cmd_, netns_inode(cmd_.ns)));
+  const auto inodes = socket_inodes(live_tree(cmd_, cmd_.ns_inode));
   SocketSnapshot s;
   s.label = label;
   try {
@@ -424,7 +408,7 @@ void UserCommand::end(HostedProcess& p) {
   if (!p.child) {
     return;
   }
-  const ino_t ns = netns_inode(p.ns);
+  const ino_t ns = p.ns_inode;
   std::set<pid_t> rest = live_tree(p, ns);
   rest.erase(p.child->pid());
   on_exit(p);

@@ -45,6 +45,7 @@ std::vector<std::string> user_command_env(const UserCommandAddresses& a);
 struct HostedProcess {
   std::string who;  // "cmd" or "server-cmd"
   std::string ns;
+  ino_t ns_inode = 0;  // its network namespace's, read once (the lab's namespaces stay put)
   sys::Child* child = nullptr;
   sys::Fd out, err;  // read ends
   std::string partial_out, partial_err;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "model/claims_server_doh.hpp"
+#include "model/detect.hpp"
 
 namespace ss {
 namespace {
@@ -962,12 +963,7 @@ ClaimRuns runs_of_client(const ClaimRuns& runs, const std::string& client) {
 }
 
 double retries2_timeout_s(int retries2) {
-  double total = 0, rto = 0.2;
-  for (int i = 0; i <= retries2; ++i) {
-    total += rto;
-    rto = std::min(rto * 2, 120.0);
-  }
-  return total;
+  return retries_timeout_ms(retries2) / 1000.0;  // the kernel's bound: model/detect.hpp
 }
 
 std::vector<ClaimResult> evaluate_claims(const ClaimRuns& runs) {

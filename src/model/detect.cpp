@@ -89,20 +89,30 @@ double retries_timeout_ms(int tcp_retries2, double rto_min_ms) {
 }
 
 const std::vector<DetectMethod>& detect_methods() {
+  // Keepalive: the first probe 1 s after the last segment received, then 3 more 1 s apart
+  // (the kernel takes whole seconds).
   static const std::vector<DetectMethod> methods = {
       {"detect-default", "default"},
-      {"detect-keepalive", "keepalive, idle"},
-      {"detect-keepalive-inflight", "keepalive, data in flight"},
+      {"detect-keepalive", "keepalive, idle", true, "1s/1s/3"},
+      {"detect-keepalive-inflight", "keepalive, data in flight", false, "1s/1s/3"},
       {"detect-user-timeout", "TCP_USER_TIMEOUT"},
       {"detect-reap", "reap"},
-      {"detect-library", "library callback"},
+      {"detect-library", "library callback", false, nullptr, true},
   };
   return methods;
 }
 
+const DetectMethod* detect_method(const std::string& probe) {
+  for (const auto& m : detect_methods()) {
+    if (probe == m.probe) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
 bool is_detect_probe(const std::string& name) {
-  return std::any_of(detect_methods().begin(), detect_methods().end(),
-                     [&](const DetectMethod& m) { return name == m.probe; });
+  return detect_method(name) != nullptr;
 }
 
 ProbeFate detect_fate(const std::string& name, const AgentLines& client, const Window& w) {

@@ -20,11 +20,21 @@ namespace ss {
 double retries_timeout_ms(int tcp_retries2, double rto_min_ms = 200.0);
 
 // The detect probes, in the table's order, with the method each one measures.
+// One way of learning that a connection died, and how its client is set up: idle (sends
+// nothing: keepalive sends no probe while data is unacknowledged), keepalive settings for
+// tcp-client's --keepalive (nullptr: the kernel's), the path library watching the socket.
+// TCP_USER_TIMEOUT is the probe's own setting (ProbeSpec::user_timeout); reap is the
+// scenario's [reap].
 struct DetectMethod {
   const char* probe;
   const char* method;
+  bool idle = false;
+  const char* keepalive = nullptr;
+  bool watch_path = false;
 };
 const std::vector<DetectMethod>& detect_methods();
+// The method of a detect probe, nullptr for any other probe.
+const DetectMethod* detect_method(const std::string& probe);
 bool is_detect_probe(const std::string& name);
 
 // A detect probe's fate. The client's `ready` line carries its settings (user_timeout_ms,

@@ -4,17 +4,27 @@
 
 #include <cmath>
 #include <map>
+#include <unordered_map>
 
 namespace ss {
 namespace {
 
-const SocketObs* find(const SocketSnapshot& s, const std::string& key) {
-  for (const auto& o : s.sockets) {
-    if (o.key == key) {
-      return &o;
+// Each snapshot's sockets by key, built once: a socket is looked up in every later snapshot.
+using SnapshotIndex = std::vector<std::unordered_map<std::string, const SocketObs*>>;
+
+SnapshotIndex index_of(const std::vector<SocketSnapshot>& snaps) {
+  SnapshotIndex index(snaps.size());
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    for (const auto& o : snaps[i].sockets) {
+      index[i].emplace(o.key, &o);
     }
   }
-  return nullptr;
+  return index;
+}
+
+const SocketObs* find(const SnapshotIndex& index, size_t i, const std::string& key) {
+  auto it = index[i].find(key);
+  return it == index[i].end() ? nullptr : it->second;
 }
 
 // The state as a change names it: the kernel's state, "+closed" once the command let go.
@@ -25,7 +35,8 @@ std::string shown_state(const SocketObs* o) {
   return o->held ? o->state : o->state + "+closed";
 }
 
-SocketFate follow(const std::vector<SocketSnapshot>& snaps, size_t first, const SocketObs& obs) {
+SocketFate follow(const std::vector<SocketSnapshot>& snaps, const SnapshotIndex& index,
+                  size_t first, const SocketObs& obs) {
   SocketFate f;
   f.key = obs.key;
   f.proto = obs.proto;
@@ -35,7 +46,7 @@ SocketFate follow(const std::vector<SocketSnapshot>& snaps, size_t first, const 
   std::string prev = shown_state(&obs);
   const SocketObs* last = &obs;
   for (size_t i = first; i < snaps.size(); ++i) {
-    const SocketObs* o = find(snaps[i], obs.key);
+    const SocketObs* o = find(index, i, obs.key);
     if (o) {
       last = o;
       f.peer = o->peer;  // a connect after the first snapshot fills it in
@@ -55,7 +66,7 @@ SocketFate follow(const std::vector<SocketSnapshot>& snaps, size_t first, const 
   }
   f.last_seen = *last;
   f.end_state = last->state;
-  const SocketObs* at_end = find(snaps.back(), obs.key);
+  const SocketObs* at_end = find(index, snaps.size() - 1, obs.key);
   f.outcome = !at_end ? "gone" : at_end->held ? "open" : "closed";
   return f;
 }
@@ -152,6 +163,7 @@ int64_t us_of(const nlohmann::json& j, const char* key) {
 
 std::vector<SocketFate> socket_fates(const std::vector<SocketSnapshot>& snapshots) {
   std::vector<SocketFate> out;
+  const SnapshotIndex index = index_of(snapshots);
   std::map<std::string, bool> followed;
   for (size_t i = 0; i < snapshots.size(); ++i) {
     for (const auto& o : snapshots[i].sockets) {
@@ -160,7 +172,7 @@ std::vector<SocketFate> socket_fates(const std::vector<SocketSnapshot>& snapshot
         continue;
       }
       followed[o.key] = true;
-      out.push_back(follow(snapshots, i, o));
+      out.push_back(follow(snapshots, index, i, o));
     }
   }
   return out;

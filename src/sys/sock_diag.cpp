@@ -253,32 +253,35 @@ SockDiag::~SockDiag() {
   mnl_socket_close(static_cast<mnl_socket*>(sock_));
 }
 
-std::vector<InetSocketId> SockDiag::dump(int family, int protocol) {
-  auto* sock = static_cast<mnl_socket*>(sock_);
-  auto req = sock_id_request(family, protocol, seq_++);
+namespace {
+
+// Sends a dump request and reads its replies into `out` until the kernel's NLMSG_DONE.
+template <class Item, class Decode>
+std::vector<Item> run_dump(mnl_socket* sock, const std::vector<uint8_t>& req, int protocol,
+                           Decode decode) {
   check(mnl_socket_sendto(sock, req.data(), req.size()), "mnl_socket_sendto", "sock_diag dump");
-  std::vector<InetSocketId> out;
+  std::vector<Item> out;
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
   for (int reads = 0; reads < 100'000; ++reads) {
     ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
                       "sock_diag dump");
-    if (decode_sock_ids({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
+    if (decode({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
   }
   throw std::runtime_error("sock_diag: the dump did not end");
 }
 
+}  // namespace
+
+std::vector<InetSocketId> SockDiag::dump(int family, int protocol) {
+  return run_dump<InetSocketId>(static_cast<mnl_socket*>(sock_),
+                                sock_id_request(family, protocol, seq_++), protocol,
+                                decode_sock_ids);
+}
+
 std::vector<InetSocketDiag> SockDiag::dump_details(int family, int protocol) {
-  auto* sock = static_cast<mnl_socket*>(sock_);
-  auto req = sock_detail_request(family, protocol, seq_++);
-  check(mnl_socket_sendto(sock, req.data(), req.size()), "mnl_socket_sendto", "sock_diag dump");
-  std::vector<InetSocketDiag> out;
-  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  for (int reads = 0; reads < 100'000; ++reads) {
-    ssize_t n = check(mnl_socket_recvfrom(sock, buf.data(), buf.size()), "mnl_socket_recvfrom",
-                      "sock_diag dump");
-    if (decode_sock_details({buf.data(), static_cast<size_t>(n)}, protocol, out)) return out;
-  }
-  throw std::runtime_error("sock_diag: the dump did not end");
+  return run_dump<InetSocketDiag>(static_cast<mnl_socket*>(sock_),
+                                  sock_detail_request(family, protocol, seq_++), protocol,
+                                  decode_sock_details);
 }
 
 int SockDiag::destroy(const InetSocketId& s) {
